@@ -1,0 +1,58 @@
+"""Registration and login forms."""
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, StringField, SubmitField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Regexp, ValidationError
+
+from ..models import User
+from ..validators import lowercase, no_control_characters, strip_whitespace
+
+USERNAME_RULES = Regexp(
+    r"^[A-Za-z0-9_.-]+$",
+    message="Use only letters, digits, dots, dashes and underscores.",
+)
+
+
+class RegistrationForm(FlaskForm):
+    """A new account: unique name and e-mail (without regard to case), password twice."""
+
+    username = StringField(
+        "Username",
+        filters=[strip_whitespace],
+        validators=[DataRequired(), Length(min=3, max=32), USERNAME_RULES],
+    )
+    email = EmailField(
+        "Email",
+        filters=[strip_whitespace, lowercase],
+        validators=[DataRequired(), Length(max=254), Email(message="Please enter a valid e-mail address.")],
+    )
+    password = PasswordField(
+        "Password",
+        validators=[DataRequired(), Length(min=8, max=256, message="Use 8 to 256 characters."),
+                    no_control_characters],
+    )
+    password2 = PasswordField(
+        "Repeat password",
+        validators=[DataRequired(), EqualTo("password", message="The two passwords do not match.")],
+    )
+    submit = SubmitField("Register")
+
+    def validate_username(self, field):
+        """Usernames are unique without regard to case."""
+        if not field.errors and User.by_username(field.data):
+            raise ValidationError("That username is taken. Please choose another.")
+
+    def validate_email(self, field):
+        """One account per e-mail address."""
+        if not field.errors and User.by_email(field.data):
+            raise ValidationError("An account with that e-mail address already exists.")
+
+
+class LoginForm(FlaskForm):
+    """Sign in with a username (any case) and password."""
+
+    username = StringField(
+        "Username", filters=[strip_whitespace], validators=[DataRequired(), Length(max=64), no_control_characters]
+    )
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=256)])
+    remember_me = BooleanField("Remember me")
+    submit = SubmitField("Log in")

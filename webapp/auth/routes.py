@@ -1,0 +1,84 @@
+"""Register, log in, log out."""
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_user, logout_user
+
+from ..extensions import db, limiter
+from ..htmx import safe_next
+from ..models import User
+from ..passwords import hash_password, needs_rehash, verify_password
+from .forms import LoginForm, RegistrationForm
+
+bp = Blueprint("auth", __name__)
+
+# Verifying against this when the name is unknown keeps both failures equally slow.
+_DUMMY_HASH: dict[str, str] = {}
+
+
+def login_limit() -> str:
+    """The configured rate limit for login attempts."""
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    """Create an account, then send the new user to the login page."""
+    if current_user.is_authenticated:
+        return redirect(url_for("posts.index"), 303)
+    form = RegistrationForm()
+    if form.validate_on_submit():
+        user = User(username=form.username.data, email=form.email.data,
+                    password_hash=hash_password(form.password.data))
+        db.session.add(user)
+        db.session.commit()
+        flash("Welcome aboard! You can log in now.", "success")
+        return redirect(url_for("auth.login"), 303)
+    status = 422 if form.errors else 200
+    return render_template("auth/register.html", form=form), status
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(login_limit, methods=["POST"])
+def login():
+    """Sign in; one message for an unknown name and a wrong password alike."""
+    next_page = safe_next(request.args.get("next"))
+    if current_user.is_authenticated:
+        return redirect(next_page or url_for("posts.index"), 303)
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = authenticate(form.username.data, form.password.data)
+        if user:
+            login_user(user, remember=form.remember_me.data)
+            return redirect(next_page or url_for("posts.index"), 303)
+        form.form_errors.append("Invalid username or password.")
+    status = 422 if form.errors else 200
+    return render_template("auth/login.html", form=form), status
+
+
+def authenticate(username: str, password: str) -> User | None:
+    """The user whose name and password these are, upgrading an outdated hash on the way."""
+    user = User.by_username(username)
+    if user is None:
+        verify_password(dummy_hash(), password)
+        return None
+    if not verify_password(user.password_hash, password):
+        return None
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+        db.session.commit()
+    return user
+
+
+def dummy_hash() -> str:
+    """A hash made with the current parameters, to spend the same time on unknown names."""
+    key = current_app.name + str(current_app.config["ARGON2_MEMORY_KIB"])
+    if key not in _DUMMY_HASH:
+        _DUMMY_HASH[key] = hash_password("not a real password")
+    return _DUMMY_HASH[key]
+
+
+@bp.post("/logout")
+def logout():
+    """Sign out (POST only, CSRF-protected, so no link or image can do it)."""
+    logout_user()
+    flash("You have been logged out.", "info")
+    return redirect(url_for("auth.login"), 303)

@@ -1,0 +1,73 @@
+"""Command-line tools: `flask seed-demo` fills an empty app with people, posts and messages."""
+import random
+from datetime import timedelta
+
+import click
+from flask import Flask
+
+from .extensions import db
+from .models import Message, Post, User, utcnow
+from .passwords import hash_password
+
+DEMO_PASSWORD = "demo-password"
+DEMO_USERS = {
+    "alice": "Gardener, reader, occasional baker.",
+    "bob": "Builds things out of wood and Python.",
+    "carol": "Runs before breakfast. Writes after.",
+    "dave": "Collects old maps and new bicycles.",
+}
+DEMO_POSTS = [
+    "First light over the hills this morning.", "Reading about hypermedia again.",
+    "Tried a new bread recipe: too much salt.", "Who else is going to the meetup on Thursday?",
+    "A quiet day is a good day.", "Found a map of the city from 1890!", "Fixed the bike, rode to the lake.",
+    "Tea, not coffee, today.", "The library had the book I wanted.", "Rain all day; perfect for writing.",
+]
+DEMO_CONVERSATIONS = [
+    ("bob", "alice", ["Hi Alice! Are you coming on Thursday?", "I can bring the maps Dave found."]),
+    ("alice", "bob", ["Yes, I will be there.", "Bring bread too, if you like salt."]),
+    ("carol", "alice", ["Running club meets at seven tomorrow.", "Bring water!"]),
+    ("dave", "carol", ["Found a map with your street on it.", "It is from 1890."]),
+]
+
+
+def seed_demo_data() -> list[str]:
+    """Create the demo users with their posts and messages; users already there are left alone."""
+    rng = random.Random(42)  # the same demo every time
+    now = utcnow()
+    created = {}
+    for name, about in DEMO_USERS.items():
+        if User.by_username(name) is None:
+            user = User(username=name, email=f"{name}@example.com", about_me=about,
+                        password_hash=hash_password(DEMO_PASSWORD), last_seen=now - timedelta(hours=rng.randint(1, 48)))
+            db.session.add(user)
+            created[name] = user
+            for days_ago in sorted(rng.sample(range(1, 28), 6), reverse=True):
+                moment = now - timedelta(days=days_ago, minutes=rng.randint(0, 1439))
+                db.session.add(Post(author=user, body=rng.choice(DEMO_POSTS), timestamp=moment))
+    for sender, recipient, bodies in DEMO_CONVERSATIONS:
+        if sender in created or recipient in created:
+            add_conversation(sender, recipient, bodies, rng, now)
+    db.session.commit()
+    return list(created)
+
+
+def add_conversation(sender: str, recipient: str, bodies: list[str], rng: random.Random, now) -> None:
+    """Add a few messages from one demo user to another over the last days."""
+    author, reader = User.by_username(sender), User.by_username(recipient)
+    for index, body in enumerate(bodies):
+        moment = now - timedelta(days=len(bodies) - index, minutes=rng.randint(0, 600))
+        db.session.add(Message(sender=author, recipient=reader, body=body, timestamp=moment))
+
+
+def register(app: Flask) -> None:
+    """Attach the app's commands to `flask`."""
+
+    @app.cli.command("seed-demo")
+    def seed_demo():
+        """Add demo users, posts and messages; running it again changes nothing."""
+        created = seed_demo_data()
+        if created:
+            click.echo(f"Created demo users: {', '.join(created)}.")
+        else:
+            click.echo("The demo users are already there; nothing changed.")
+        click.echo(f"Log in as any of {', '.join(DEMO_USERS)} with the password '{DEMO_PASSWORD}'.")

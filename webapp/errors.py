@@ -1,0 +1,56 @@
+"""Error pages and fragments: a clear message for people, never a stack trace."""
+from flask import Flask, make_response, render_template
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from .extensions import db
+from .htmx import wants_fragment
+
+MESSAGES = {
+    400: "The request could not be understood. Please reload the page and try again.",
+    403: "You are not allowed to do that.",
+    404: "There is nothing here: the address may be mistyped, or what it named is gone.",
+    405: "That address does not accept this kind of request.",
+    413: "That request was too large.",
+    429: "Too many attempts in a short time. Please wait a minute and try again.",
+    500: "Something went wrong on our side. Nothing you sent was lost; please try again.",
+}
+
+
+def error_response(status: int, message: str):
+    """The error as a full page, or for htmx as an alert fragment swapped into #alerts."""
+    if wants_fragment():
+        response = make_response(render_template("errors/_alert.html", message=message), status)
+        # htmx swaps error answers (see the htmx-config meta) into the page's alert region,
+        # never into the badge or form that asked.
+        response.headers["HX-Retarget"] = "#alerts"
+        response.headers["HX-Reswap"] = "innerHTML"
+    else:
+        response = make_response(render_template("errors/error.html", status=status, message=message), status)
+    response.vary.add("HX-Request")
+    return response
+
+
+def handle_http_error(error: HTTPException):
+    """Render any HTTP error the app raises with a message made for people."""
+    status = error.code or 500
+    return error_response(status, MESSAGES.get(status, error.description or MESSAGES[400]))
+
+
+def handle_csrf_error(error: CSRFError):
+    """A missing or stale CSRF token: explain, and store nothing."""
+    return error_response(400, "This form has expired or was not sent from this site. "
+                               "Please reload the page and try again.")
+
+
+def handle_internal_error(error: Exception):
+    """Roll back whatever the failed request had begun, then apologise."""
+    db.session.rollback()
+    return error_response(500, MESSAGES[500])
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Route every error through the page-or-fragment error renderer."""
+    app.register_error_handler(CSRFError, handle_csrf_error)
+    app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(InternalServerError, handle_internal_error)

@@ -1,0 +1,1 @@
+"""Private messages: the send form, the inbox and the sent list."""

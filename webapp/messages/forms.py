@@ -1,0 +1,38 @@
+"""The private-message form."""
+import secrets
+
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, Regexp
+
+from ..validators import no_control_characters, strip_whitespace
+
+MESSAGE_MAX_LENGTH = 140
+
+
+def new_submission_token() -> str:
+    """A fresh token for one rendering of the form: sending it twice sends one message."""
+    return secrets.token_hex(16)
+
+
+class MessageForm(FlaskForm):
+    """A message: 1 to 140 characters once trimmed, with the form's one-time submission token."""
+
+    message = TextAreaField(
+        "Message",
+        filters=[strip_whitespace],
+        validators=[
+            DataRequired(message="Write a message first."),
+            Length(max=MESSAGE_MAX_LENGTH, message=f"Keep it to {MESSAGE_MAX_LENGTH} characters or fewer."),
+            no_control_characters,
+        ],
+    )
+    submission_token = HiddenField(validators=[Optional(), Regexp(r"^[0-9a-f]{32}$")])
+    submit = SubmitField("Send")
+
+    @classmethod
+    def blank(cls) -> "MessageForm":
+        """An empty form, ready for the next message, with a new token."""
+        form = cls(formdata=None)
+        form.submission_token.data = new_submission_token()
+        return form

@@ -1,0 +1,143 @@
+"""The domain: users, their posts and the private messages between them."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from flask_login import UserMixin
+from sqlalchemy import DateTime, ForeignKey, Index, String, UniqueConstraint, func, select
+from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+from .extensions import db
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware in UTC (called per row, never once at import)."""
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(TypeDecorator):
+    """A timestamp that is always aware and in UTC in Python, whatever the database keeps."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        """Store UTC; SQLite has no time zones, so it gets the naive UTC value."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given where an aware UTC time is required")
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        """Hand back an aware UTC datetime from either database."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+class User(UserMixin, db.Model):
+    """A registered person: their account, their profile and their read marker."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(32))
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    about_me: Mapped[str] = mapped_column(String(280), default="")
+    last_seen: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Messages received after this moment are unread; None means nothing was ever read.
+    last_message_read_time: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    posts: WriteOnlyMapped[Post] = relationship(back_populates="author", passive_deletes=True)
+
+    def __repr__(self) -> str:
+        return f"<User {self.username}>"
+
+    @classmethod
+    def by_username(cls, username: str) -> User | None:
+        """Find a user by name without regard to case (served by the lower(username) index)."""
+        stmt = select(cls).where(func.lower(cls.username) == username.lower())
+        return db.session.scalar(stmt)
+
+    @classmethod
+    def by_email(cls, email: str) -> User | None:
+        """Find a user by e-mail address, which is stored lowercased."""
+        return db.session.scalar(select(cls).where(cls.email == email.strip().lower()))
+
+    def unread_message_count(self, cap: int) -> int:
+        """Messages received since the last read, counted up to `cap` so the cost stays bounded."""
+        return db.session.scalar(select(func.count()).select_from(self.unread_messages_query(cap).subquery()))
+
+    def unread_messages_query(self, limit: int):
+        """At most `limit` unread message ids, a seek on the (recipient_id, timestamp) index."""
+        stmt = select(Message.id).where(Message.recipient_id == self.id)
+        if self.last_message_read_time is not None:
+            stmt = stmt.where(Message.timestamp > self.last_message_read_time)
+        return stmt.limit(limit)
+
+    def mark_messages_read_up_to(self, moment: datetime) -> bool:
+        """Move the read marker forward to `moment`, never back; whether it moved."""
+        if self.last_message_read_time is not None and moment <= self.last_message_read_time:
+            return False
+        self.last_message_read_time = moment
+        return True
+
+    def post_count(self) -> int:
+        """How many posts this user has written."""
+        return db.session.scalar(select(func.count()).select_from(Post).where(Post.user_id == self.id))
+
+
+# Usernames are unique without regard to case: "Alice" and "alice" are one account.
+Index("uq_users_username_lower", func.lower(User.username), unique=True)
+
+
+class Post(db.Model):
+    """A short public note on the timeline."""
+
+    __tablename__ = "posts"
+    __table_args__ = (
+        Index("ix_posts_timestamp_id", "timestamp", "id"),
+        Index("ix_posts_user_id_timestamp_id", "user_id", "timestamp", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    body: Mapped[str] = mapped_column(String(140))
+    timestamp: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+
+    author: Mapped[User] = relationship(back_populates="posts")
+
+    def __repr__(self) -> str:
+        return f"<Post {self.id} by {self.user_id}>"
+
+
+class Message(db.Model):
+    """A private message from one user to another."""
+
+    __tablename__ = "messages"
+    __table_args__ = (
+        # "My inbox, newest first" and "my unread count" are both seeks on this index.
+        Index("ix_messages_recipient_id_timestamp_id", "recipient_id", "timestamp", "id"),
+        Index("ix_messages_sender_id_timestamp_id", "sender_id", "timestamp", "id"),
+        # A form is sent once: its submission token makes a double submit a no-op.
+        UniqueConstraint("sender_id", "submission_token", name="uq_messages_sender_id_submission_token"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sender_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    recipient_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    body: Mapped[str] = mapped_column(String(140))
+    timestamp: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    submission_token: Mapped[str | None] = mapped_column(String(64))
+
+    sender: Mapped[User] = relationship(foreign_keys=[sender_id])
+    recipient: Mapped[User] = relationship(foreign_keys=[recipient_id])
+
+    def __repr__(self) -> str:
+        return f"<Message {self.id} from {self.sender_id} to {self.recipient_id}>"

@@ -1,0 +1,1 @@
+"""The public timeline of short posts."""

@@ -1,0 +1,38 @@
+"""What templates get besides their arguments: time filters and the htmx configuration."""
+import json
+
+from flask import Flask
+
+from .timefmt import full_utc, iso_utc, relative_time
+
+HTMX_VERSION = "2.0.11"
+BOOTSTRAP_VERSION = "5.3.9"
+
+# htmx 2 swaps 2xx answers and 422 form errors in place; other errors are swapped too,
+# because the server retargets them to the page's #alerts region (see webapp.errors).
+HTMX_CONFIG = {
+    "historyCacheSize": 0,  # private messages never sit in localStorage
+    "includeIndicatorStyles": False,  # no inline <style>: the CSP forbids it
+    "allowEval": False,
+    "allowScriptTags": False,
+    "selfRequestsOnly": True,
+    "defaultFocusScroll": False,
+    "responseHandling": [
+        {"code": "204", "swap": False},
+        {"code": "[23]..", "swap": True},
+        {"code": "422", "swap": True},
+        {"code": "[45]..", "swap": True, "error": True},
+    ],
+}
+
+
+def init_templating(app: Flask) -> None:
+    """Register the template filters and globals."""
+    app.add_template_filter(relative_time, "relative_time")
+    app.add_template_filter(iso_utc, "iso_utc")
+    app.add_template_filter(full_utc, "full_utc")
+    app.jinja_env.globals.update(
+        htmx_config=json.dumps(HTMX_CONFIG, separators=(",", ":")),
+        htmx_version=HTMX_VERSION,
+        bootstrap_version=BOOTSTRAP_VERSION,
+    )

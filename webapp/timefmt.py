@@ -1,0 +1,28 @@
+"""Server-side rendering of times: a readable relative text for a <time> element."""
+from datetime import datetime, timezone
+
+UNITS = [(365 * 86400, "year"), (30 * 86400, "month"), (7 * 86400, "week"),
+         (86400, "day"), (3600, "hour"), (60, "minute")]
+
+
+def relative_time(moment: datetime, now: datetime | None = None) -> str:
+    """'just now', '5 minutes ago', '2 days ago'... for a UTC-aware moment."""
+    now = now or datetime.now(timezone.utc)
+    seconds = int((now - moment).total_seconds())
+    if seconds < 45:
+        return "just now"
+    for size, unit in UNITS:
+        if seconds >= size:
+            count = seconds // size
+            return f"{count} {unit}{'s' if count != 1 else ''} ago"
+    return "1 minute ago"
+
+
+def iso_utc(moment: datetime) -> str:
+    """The machine-readable form for the datetime attribute, e.g. 2026-11-24T08:00:00Z."""
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def full_utc(moment: datetime) -> str:
+    """The exact time for a tooltip, e.g. 24 Nov 2026, 08:00 UTC."""
+    return moment.astimezone(timezone.utc).strftime("%d %b %Y, %H:%M UTC")

@@ -1,0 +1,1 @@
+"""Profiles, avatars and the popover card."""

@@ -1,0 +1,59 @@
+"""Profiles, the edit-profile page and the locally drawn avatars."""
+from flask import Blueprint, Response, abort, current_app, flash, redirect, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from ..activity import passive
+from ..avatars import avatar_svg
+from ..extensions import db
+from ..htmx import render
+from ..models import Post, User
+from ..pagination import paginate
+from .forms import EditProfileForm
+
+bp = Blueprint("users", __name__)
+
+
+def user_or_404(username: str) -> User:
+    """The user with this name (any case), or a 404 page."""
+    user = User.by_username(username)
+    if user is None:
+        abort(404)
+    return user
+
+
+@bp.get("/user/<username>")
+@login_required
+def profile(username):
+    """A user's profile: avatar, about me, last seen and their posts, paginated."""
+    user = user_or_404(username)
+    stmt = select(Post).where(Post.user_id == user.id)
+    # Each post's author is `user`, already in the session: reading post.author costs no query.
+    page = paginate(stmt, Post, current_app.config["POSTS_PER_PAGE"])
+    return render("users/profile.html", "posts/_post_list.html", user=user, page=page)
+
+
+@bp.route("/edit-profile", methods=["GET", "POST"])
+@login_required
+def edit_profile():
+    """Change one's username and 'about me' (Post/Redirect/Get)."""
+    form = EditProfileForm(current_user.username)
+    if form.validate_on_submit():
+        current_user.username = form.username.data
+        current_user.about_me = form.about_me.data
+        db.session.commit()
+        flash("Your changes have been saved.", "success")
+        return redirect(url_for("users.profile", username=current_user.username), 303)
+    if not form.is_submitted():
+        form.username.data = current_user.username
+        form.about_me.data = current_user.about_me
+    return render("users/edit_profile.html", "users/edit_profile.html", 422 if form.errors else 200, form=form)
+
+
+@bp.get("/user/<username>/avatar.svg")
+@passive
+def avatar(username):
+    """The avatar drawn from the name alone: no database, cacheable by anyone."""
+    response = Response(avatar_svg(username), mimetype="image/svg+xml")
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    return response
