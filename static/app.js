@@ -1,1 +1,61 @@
-// The little JavaScript the app needs; htmx does the rest. Loaded with defer, under a strict CSP.
+// The little JavaScript the app needs; htmx does the rest. Loaded with defer, under a strict CSP
+// (no inline script, no eval), so htmx trigger filters are not available: these listeners do
+// their work instead.
+(function () {
+  "use strict";
+
+  function isPoll(element) {
+    return element.matches("[data-poll]");
+  }
+
+  function isPopoverLink(element) {
+    return element.matches(".user-link");
+  }
+
+  // A popover card is fetched once, and only if the pointer or focus is still on its name
+  // when the show delay ends (a mouse passing over a list fires no request).
+  function popoverWanted(link) {
+    var card = link.nextElementSibling;
+    var loaded = card && card.childElementCount > 0;
+    return !loaded && (link.matches(":hover") || link === document.activeElement);
+  }
+
+  document.addEventListener("htmx:confirm", function (event) {
+    var element = event.target;
+    // Polls stay quiet while the tab is hidden.
+    if (isPoll(element) && document.hidden) {
+      event.preventDefault();
+    }
+    if (isPopoverLink(element) && !popoverWanted(element)) {
+      event.preventDefault();
+    }
+  });
+
+  // A hidden tab that comes back asks at once.
+  document.addEventListener("visibilitychange", function () {
+    if (!document.hidden) {
+      document.querySelectorAll("[data-poll]").forEach(function (element) {
+        htmx.trigger(element, "poll");
+      });
+    }
+  });
+
+  // Escape closes the open popover card; it may show again once pointer and focus have left.
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") {
+      return;
+    }
+    document.querySelectorAll(".user-popover:hover, .user-popover:focus-within").forEach(function (wrapper) {
+      wrapper.classList.add("dismissed");
+    });
+  });
+
+  function undismiss(event) {
+    var wrapper = event.target.closest && event.target.closest(".user-popover.dismissed");
+    if (wrapper && !wrapper.contains(event.relatedTarget)) {
+      wrapper.classList.remove("dismissed");
+    }
+  }
+  document.addEventListener("mouseout", undismiss);
+  document.addEventListener("focusout", undismiss);
+})();

@@ -73,12 +73,14 @@ def register_blueprints(app: Flask) -> None:
     from .auth.routes import bp as auth_bp
     from .posts.routes import bp as posts_bp
     from .messages.routes import bp as messages_bp
+    from .notifications.routes import bp as notifications_bp
     from .users.routes import bp as users_bp
 
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(posts_bp)
     app.register_blueprint(users_bp)
     app.register_blueprint(messages_bp)
+    app.register_blueprint(notifications_bp)
 
 
 def register_hooks(app: Flask) -> None:

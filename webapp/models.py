@@ -88,9 +88,13 @@ class User(UserMixin, db.Model):
         self.last_message_read_time = moment
         return True
 
-    def post_count(self) -> int:
-        """How many posts this user has written."""
-        return db.session.scalar(select(func.count()).select_from(Post).where(Post.user_id == self.id))
+    @classmethod
+    def card_by_username(cls, username: str) -> tuple[User, int] | None:
+        """A user and their number of posts, in one query (for the popover card)."""
+        post_count = select(func.count(Post.id)).where(Post.user_id == cls.id).scalar_subquery()
+        stmt = select(cls, post_count).where(func.lower(cls.username) == username.lower())
+        row = db.session.execute(stmt).first()
+        return (row[0], row[1]) if row else None
 
 
 # Usernames are unique without regard to case: "Alice" and "alice" are one account.

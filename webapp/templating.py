@@ -3,6 +3,7 @@ import json
 
 from flask import Flask
 
+from .notifications import unread_badge_count
 from .timefmt import full_utc, iso_utc, relative_time
 
 HTMX_VERSION = "2.0.11"
@@ -35,4 +36,5 @@ def init_templating(app: Flask) -> None:
         htmx_config=json.dumps(HTMX_CONFIG, separators=(",", ":")),
         htmx_version=HTMX_VERSION,
         bootstrap_version=BOOTSTRAP_VERSION,
+        unread_badge_count=unread_badge_count,
     )

@@ -50,6 +50,21 @@ def edit_profile():
     return render("users/edit_profile.html", "users/edit_profile.html", 422 if form.errors else 200, form=form)
 
 
+@bp.get("/user/<username>/popover")
+@login_required
+@passive
+def popover(username):
+    """The hover card: avatar, about me, last seen, post count and the next action."""
+    card = User.card_by_username(username)
+    if card is None:
+        return render("users/popover.html", "users/_popover.html", 404, user=None, post_count=0)
+    user, post_count = card
+    response = render("users/popover.html", "users/_popover.html", user=user, post_count=post_count)
+    # Hovering the same name again within a minute costs no request at all.
+    response.headers["Cache-Control"] = f"private, max-age={current_app.config['POPOVER_CACHE_SECONDS']}"
+    return response
+
+
 @bp.get("/user/<username>/avatar.svg")
 @passive
 def avatar(username):

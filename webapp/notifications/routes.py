@@ -1,0 +1,24 @@
+"""The badge poll: the hottest path of the app, so it is read-only, cheap and bounded."""
+from flask import Blueprint, make_response, request
+from flask_login import login_required
+
+from ..activity import passive
+from ..htmx import render
+from . import unread_badge_count
+
+bp = Blueprint("notifications", __name__)
+
+
+@bp.get("/notifications/badge")
+@login_required
+@passive
+def badge():
+    """The badge fragment; 204 and no render when the count is the one the page already shows."""
+    count = unread_badge_count()
+    if request.args.get("shown", type=int) == count:
+        response = make_response("", 204)
+    else:
+        response = render("notifications/_badge.html", "notifications/_badge.html", count=count)
+    # Every answer is fresh: a cached badge would show a stale count.
+    response.headers["Cache-Control"] = "no-store"
+    return response
