@@ -15,7 +15,10 @@ def lowercase(value):
 
 
 def no_control_characters(form, field):
-    """Refuse NUL and other control characters; line breaks and tabs are text."""
+    """Refuse NUL and other control characters, and text that arrived in a broken encoding."""
     text = field.data or ""
     if any(unicodedata.category(ch) == "Cc" and ch not in "\n\r\t" for ch in text):
         raise ValidationError("Please remove the invisible control characters from this text.")
+    # The form parser puts U+FFFD where the bytes were not valid UTF-8.
+    if "\ufffd" in text:
+        raise ValidationError("This text could not be read (it was not valid UTF-8). Please type it again.")

@@ -1,0 +1,170 @@
+"""Fixtures in flaskr's style: a fresh database per test, a client, and an auth helper.
+
+The suite runs on a fresh SQLite file per test by default, and on PostgreSQL when
+TEST_DATABASE_URL is set (the tables are then emptied between tests).
+"""
+import os
+from contextlib import contextmanager
+
+import pytest
+from bs4 import BeautifulSoup
+from sqlalchemy import event, text
+
+from config import TestConfig
+from webapp import create_app
+from webapp.extensions import db
+from webapp.models import Message, Post, User, utcnow
+from webapp.passwords import hash_password
+
+PASSWORD = "correct horse battery"
+HTMX = {"HX-Request": "true"}
+
+
+def make_config(database_url: str, **overrides) -> type:
+    """A TestConfig subclass pointing at one database, with per-test overrides."""
+    return type("PerTestConfig", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": database_url, **overrides})
+
+
+def database_url_for(tmp_path) -> str:
+    """PostgreSQL from TEST_DATABASE_URL, else a new SQLite file for this test."""
+    return os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'test.sqlite'}"
+
+
+def reset_database() -> None:
+    """Give the test an empty schema: recreate SQLite's, empty PostgreSQL's tables."""
+    if db.engine.dialect.name == "postgresql":
+        db.create_all()
+        tables = ", ".join(table.name for table in db.metadata.sorted_tables)
+        db.session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        db.session.commit()
+    else:
+        db.drop_all()
+        db.create_all()
+
+
+@contextmanager
+def app_for(database_url: str, **overrides):
+    """An app on a fresh database; its connections are closed afterwards."""
+    app = create_app(make_config(database_url, **overrides))
+    with app.app_context():
+        reset_database()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def app(tmp_path):
+    """The app with CSRF off for brevity (tests/test_security.py checks it on)."""
+    with app_for(database_url_for(tmp_path), WTF_CSRF_ENABLED=False) as application:
+        yield application
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def make_user(app):
+    """Create a user straight in the database; returns the user."""
+
+    def make(username: str, password: str = PASSWORD, about_me: str = "") -> User:
+        with app.app_context():
+            user = User(username=username, email=f"{username.lower()}@example.org",
+                        password_hash=hash_password(password), about_me=about_me)
+            db.session.add(user)
+            db.session.commit()
+            return user
+
+    return make
+
+
+@pytest.fixture
+def add_message(app):
+    """Store a message between two usernames, optionally at a given moment."""
+
+    def add(sender: str, recipient: str, body: str = "hello", timestamp=None) -> int:
+        with app.app_context():
+            message = Message(sender=User.by_username(sender), recipient=User.by_username(recipient),
+                              body=body, timestamp=timestamp or utcnow())
+            db.session.add(message)
+            db.session.commit()
+            return message.id
+
+    return add
+
+
+@pytest.fixture
+def add_post(app):
+    """Store a post by a username, optionally at a given moment."""
+
+    def add(author: str, body: str = "a post", timestamp=None) -> int:
+        with app.app_context():
+            post = Post(author=User.by_username(author), body=body, timestamp=timestamp or utcnow())
+            db.session.add(post)
+            db.session.commit()
+            return post.id
+
+    return add
+
+
+class AuthActions:
+    """Log in and out through the real routes, as flaskr's tests do."""
+
+    def __init__(self, client):
+        self._client = client
+
+    def login(self, username: str, password: str = PASSWORD, **extra):
+        return self._client.post("/auth/login", data={"username": username, "password": password, **extra})
+
+    def logout(self):
+        return self._client.post("/auth/logout")
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
+
+
+@pytest.fixture
+def alice(make_user, auth):
+    """A signed-in user, alice, and another user, bob, to talk to."""
+    make_user("alice")
+    make_user("bob")
+    auth.login("alice")
+    return "alice"
+
+
+def soup(response) -> BeautifulSoup:
+    """Parse a response body for selector assertions."""
+    return BeautifulSoup(response.get_data(as_text=True), "html.parser")
+
+
+def is_fragment(response) -> bool:
+    """A fragment has no document around it."""
+    page = soup(response)
+    return page.find("html") is None and page.find("body") is None
+
+
+@pytest.fixture
+def sql_statements(app):
+    """Record the SQL statements run inside a `with sql_statements() as statements:` block."""
+
+    @contextmanager
+    def record():
+        statements: list[str] = []
+
+        def before_execute(conn, cursor, statement, parameters, context, executemany):
+            statements.append(statement)
+
+        with app.app_context():
+            engine = db.engine
+        event.listen(engine, "before_cursor_execute", before_execute)
+        try:
+            yield statements
+        finally:
+            event.remove(engine, "before_cursor_execute", before_execute)
+
+    return record

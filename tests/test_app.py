@@ -1,0 +1,110 @@
+"""The factory, the configuration, the database settings and the seed command."""
+import pytest
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import IntegrityError
+
+from config import Config
+from webapp import create_app
+from webapp.database import normalize_database_uri
+from webapp.extensions import db
+from webapp.models import Message, Post, User
+
+
+def dev_config(**overrides) -> type:
+    return type("DevConfig", (Config,), {"SECRET_KEY": None, "SQLALCHEMY_DATABASE_URI": None, **overrides})
+
+
+def test_the_development_secret_survives_a_restart(tmp_path, monkeypatch):
+    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "instance"))
+    first = create_app(dev_config()).config["SECRET_KEY"]
+    second = create_app(dev_config()).config["SECRET_KEY"]
+    assert first == second and len(first) == 64
+    assert (tmp_path / "instance" / "secret_key").read_text() == first
+
+
+def test_the_default_database_is_sqlite_in_the_instance_folder_with_wal(tmp_path, monkeypatch):
+    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "instance"))
+    app = create_app(dev_config())
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'instance' / 'webapp.sqlite'}"
+    with app.app_context():
+        with db.engine.connect() as connection:
+            assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+            assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+            assert connection.execute(text("PRAGMA busy_timeout")).scalar() == 5000
+        db.engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [("postgres://u@h/db", "postgresql+psycopg://u@h/db"), ("postgresql://u@h/db", "postgresql+psycopg://u@h/db"),
+     ("postgresql+psycopg://u@h/db", "postgresql+psycopg://u@h/db"), ("sqlite:///x.db", "sqlite:///x.db")],
+)
+def test_database_urls_go_through_psycopg_3(given, expected):
+    assert normalize_database_uri(given) == expected
+
+
+def test_the_environment_comes_first(monkeypatch):
+    import importlib
+
+    import config
+
+    monkeypatch.setenv("POSTS_PER_PAGE", "7")
+    monkeypatch.setenv("RATELIMIT_ENABLED", "false")
+    monkeypatch.setenv("NOTIFICATION_POLL_SECONDS", "30")
+    reloaded = importlib.reload(config)
+    try:
+        assert reloaded.Config.POSTS_PER_PAGE == 7
+        assert reloaded.Config.RATELIMIT_ENABLED is False
+        assert reloaded.Config.NOTIFICATION_POLL_SECONDS == 30
+    finally:
+        monkeypatch.undo()
+        importlib.reload(config)
+
+
+def test_usernames_are_unique_without_regard_to_case_in_the_database(app):
+    with app.app_context():
+        db.session.add(User(username="Dana", email="d1@example.org", password_hash="x"))
+        db.session.commit()
+        db.session.add(User(username="dANA", email="d2@example.org", password_hash="x"))
+        with pytest.raises(IntegrityError):
+            db.session.commit()
+        db.session.rollback()
+
+
+def test_deleting_a_user_removes_their_posts_and_messages(app, make_user, add_post, add_message):
+    make_user("alice")
+    make_user("bob")
+    add_post("alice")
+    add_message("alice", "bob")
+    with app.app_context():
+        db.session.execute(User.__table__.delete().where(User.username == "alice"))
+        db.session.commit()
+        assert db.session.scalar(select(func.count(Post.id))) == 0
+        assert db.session.scalar(select(func.count(Message.id))) == 0
+
+
+def test_timestamps_come_back_aware_in_utc(app, make_user, add_post):
+    make_user("alice")
+    add_post("alice")
+    with app.app_context():
+        post = db.session.scalar(select(Post))
+        assert post.timestamp.utcoffset().total_seconds() == 0
+
+
+def test_seed_demo_creates_a_living_app_and_is_idempotent(app):
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["seed-demo"])
+    assert first.exit_code == 0 and "demo-password" in first.output
+    with app.app_context():
+        totals = [db.session.scalar(select(func.count(model.id))) for model in (User, Post, Message)]
+    assert totals[0] == 4 and totals[1] > 0 and totals[2] > 0
+    second = runner.invoke(args=["seed-demo"])
+    assert "nothing changed" in second.output
+    with app.app_context():
+        assert [db.session.scalar(select(func.count(model.id))) for model in (User, Post, Message)] == totals
+
+
+def test_demo_users_can_log_in(app, client):
+    app.test_cli_runner().invoke(args=["seed-demo"])
+    response = client.post("/auth/login", data={"username": "alice", "password": "demo-password"})
+    assert response.status_code == 303

@@ -1,0 +1,132 @@
+"""The unread badge: correct, cheap (two queries, no writes, 204 when unchanged) and polite."""
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import update
+
+from webapp.extensions import db
+from webapp.models import Message, User, utcnow
+
+from .conftest import HTMX, is_fragment, soup
+
+
+def badge_of(response):
+    return soup(response).select_one("#unread-badge")
+
+
+def label(badge) -> str:
+    return " ".join(badge.get_text(" ", strip=True).split())
+
+
+def poll(client, shown=None, **headers):
+    query = {} if shown is None else {"shown": shown}
+    return client.get("/notifications/badge", query_string=query, headers={**HTMX, **headers})
+
+
+def test_the_navbar_badge_is_in_the_dom_but_hidden_at_zero(client, alice):
+    badge = badge_of(client.get("/"))
+    assert badge is not None
+    assert "d-none" in badge["class"]
+    assert badge["hx-get"] == "/notifications/badge?shown=0"
+    assert badge["hx-trigger"] == "every 10s, poll"
+    assert badge["hx-swap"] == "outerHTML"
+    assert badge.has_attr("data-poll") and badge["hx-sync"] == "this:drop"
+    region = badge.parent
+    assert region["aria-live"] == "polite"
+
+
+def test_the_poll_interval_comes_from_the_config(client, app, alice):
+    app.config["NOTIFICATION_POLL_SECONDS"] = 3
+    assert badge_of(client.get("/"))["hx-trigger"] == "every 3s, poll"
+
+
+def test_every_page_of_a_signed_in_user_has_the_badge(client, alice):
+    for path in ("/", "/messages", "/messages/sent", "/user/bob", "/edit-profile", "/send-message/bob"):
+        assert badge_of(client.get(path)) is not None, path
+
+
+def test_signed_out_pages_have_no_badge(client):
+    assert badge_of(client.get("/auth/login")) is None
+
+
+@pytest.mark.parametrize(("count", "text"), [(1, "1 unread message"), (3, "3 unread messages")])
+def test_the_badge_shows_the_unread_count_with_a_label(client, alice, add_message, count, text):
+    for index in range(count):
+        add_message("bob", "alice", f"m{index}")
+    response = poll(client, shown=0)
+    assert response.status_code == 200 and is_fragment(response)
+    badge = badge_of(response)
+    assert "d-none" not in badge["class"]
+    assert label(badge) == f"{count} {text.split(' ', 1)[1]}"
+    assert badge["hx-get"] == f"/notifications/badge?shown={count}"
+    assert badge.select_one(".visually-hidden").get_text(strip=True) == text.split(" ", 1)[1]
+
+
+def test_the_badge_caps_at_99_plus(client, app, alice):
+    with app.app_context():
+        alice_user, bob = User.by_username("alice"), User.by_username("bob")
+        db.session.add_all(Message(sender=bob, recipient=alice_user, body=str(i)) for i in range(150))
+        db.session.commit()
+    badge = badge_of(poll(client, shown=0))
+    assert badge.get_text(strip=True).startswith("99+")
+    assert badge["hx-get"] == "/notifications/badge?shown=100"
+    assert poll(client, shown=100).status_code == 204
+
+
+def test_an_unchanged_count_is_an_empty_204_without_a_render(client, app, alice, add_message):
+    from flask import template_rendered
+
+    add_message("bob", "alice")
+    rendered = []
+    template_rendered.connect(lambda sender, template, context, **extra: rendered.append(template.name), app)
+    response = poll(client, shown=1)
+    assert response.status_code == 204
+    assert response.data == b""
+    assert rendered == []
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_a_new_message_shows_at_the_next_poll(client, alice, add_message):
+    assert poll(client, shown=0).status_code == 204
+    add_message("bob", "alice", "ping")
+    assert label(badge_of(poll(client, shown=0))) == "1 unread message"
+
+
+def test_a_poll_costs_at_most_two_queries_and_writes_nothing(client, app, alice, add_message, sql_statements):
+    add_message("bob", "alice")
+    with app.app_context():
+        # Even with a stale "last seen", a poll must not refresh it.
+        db.session.execute(update(User).values(last_seen=utcnow() - timedelta(days=1)))
+        db.session.commit()
+    for shown in (0, 1):
+        with sql_statements() as statements:
+            response = poll(client, shown=shown)
+        queries = [s for s in statements if not s.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK"))]
+        assert len(queries) <= 2, queries
+        assert all(q.lstrip().upper().startswith("SELECT") for q in queries), queries
+        assert "Set-Cookie" not in response.headers
+
+
+def test_the_count_is_bounded_by_a_limit(client, alice, sql_statements):
+    with sql_statements() as statements:
+        poll(client, shown=0)
+    assert any("LIMIT" in s.upper() for s in statements)
+
+
+def test_opening_the_inbox_clears_the_badge_in_the_same_response(client, alice, add_message):
+    add_message("bob", "alice")
+    assert "d-none" not in badge_of(client.get("/"))["class"]
+    badge = badge_of(client.get("/messages"))
+    assert "d-none" in badge["class"] and badge["hx-get"].endswith("shown=0")
+
+
+def test_an_expired_session_gets_401_and_hx_redirect_never_the_login_page(client, make_user):
+    response = poll(client, shown=0, **{"HX-Current-URL": "http://localhost/messages?before=1_2"})
+    assert response.status_code == 401
+    assert response.headers["HX-Redirect"] == "/auth/login?next=/messages?before%3D1_2"
+    assert response.data == b""
+
+
+def test_a_foreign_current_url_is_not_used_as_next(client):
+    response = poll(client, **{"HX-Current-URL": "https://evil.example/steal"})
+    assert response.headers["HX-Redirect"].startswith("/auth/login?next=/notifications/badge")

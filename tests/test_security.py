@@ -1,0 +1,136 @@
+"""The security baseline: CSRF, headers, a strict CSP, cookies, vendored assets."""
+import hashlib
+import json
+import os
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from webapp.extensions import db
+from webapp.models import Message, Post
+
+from .conftest import HTMX, PASSWORD, app_for, database_url_for, soup
+
+PROJECT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+@pytest.fixture
+def csrf_client(tmp_path, make_user):
+    """A client of an app with CSRF protection on, signed in as alice."""
+    with app_for(database_url_for(tmp_path)) as app:
+        client = app.test_client()
+        for name in ("alice", "bob"):
+            token = csrf_token(client.get("/auth/register"))
+            client.post("/auth/register", data={"username": name, "email": f"{name}@example.org", "password": PASSWORD,
+                                                "password2": PASSWORD, "csrf_token": token})
+        token = csrf_token(client.get("/auth/login"))
+        client.post("/auth/login", data={"username": "alice", "password": PASSWORD, "csrf_token": token})
+        client.application = app
+        yield client
+
+
+def csrf_token(response) -> str:
+    return soup(response).select_one("input[name=csrf_token]")["value"]
+
+
+def counts(app):
+    with app.app_context():
+        return (db.session.scalar(select(func.count(Post.id))), db.session.scalar(select(func.count(Message.id))))
+
+
+@pytest.mark.parametrize("token", [None, "wrong"])
+@pytest.mark.parametrize(("path", "field"), [("/", "post"), ("/send-message/bob", "message")])
+def test_a_missing_or_wrong_csrf_token_is_refused_and_stores_nothing(csrf_client, path, field, token):
+    data = {field: "hello"} if token is None else {field: "hello", "csrf_token": token}
+    page = csrf_client.post(path, data=data)
+    assert page.status_code == 400
+    assert "expired" in soup(page).get_text()
+    fragment = csrf_client.post(path, data=data, headers=HTMX)
+    assert fragment.status_code == 400 and fragment.headers["HX-Retarget"] == "#alerts"
+    assert counts(csrf_client.application) == (0, 0)
+
+
+def test_htmx_sends_the_token_in_a_header(csrf_client):
+    body = soup(csrf_client.get("/")).select_one("body")
+    token = json.loads(body["hx-headers"])["X-CSRFToken"]
+    response = csrf_client.post("/", data={"post": "via header"}, headers={**HTMX, "X-CSRFToken": token})
+    assert response.status_code == 200
+    assert counts(csrf_client.application) == (1, 0)
+
+
+def test_every_form_carries_the_token(csrf_client):
+    for path in ("/", "/send-message/bob", "/edit-profile"):
+        for form in soup(csrf_client.get(path)).select("form[method=post]"):
+            assert form.select_one("input[name=csrf_token]")["value"], path
+
+
+def test_csrf_tokens_do_not_expire(app):
+    assert app.config["WTF_CSRF_TIME_LIMIT"] is None
+
+
+def test_logout_needs_the_token(csrf_client):
+    assert csrf_client.post("/auth/logout").status_code == 400
+
+
+def test_pages_carry_the_security_headers(client, alice):
+    headers = client.get("/").headers
+    csp = headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "unsafe-eval" not in csp
+    assert "frame-ancestors 'none'" in csp
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["X-Frame-Options"] == "DENY"
+    assert headers["Referrer-Policy"] == "same-origin"
+
+
+def test_pages_have_no_inline_script_or_style_and_no_third_party_url(client, alice, add_post):
+    add_post("bob")
+    for path in ("/", "/messages", "/user/bob", "/send-message/bob", "/auth/login"):
+        html = client.get(path).get_data(as_text=True)
+        page = soup(client.get(path))
+        assert all(script.get("src") and not script.string for script in page.select("script")), path
+        assert page.select("style, [style]") == [], path
+        assert not re.search(r"\son[a-z]+=", html), path
+        assert not re.search(r"(src|href)=\"(https?:)?//", html), path
+
+
+def test_the_htmx_config_meta_is_strict(client, alice):
+    config = json.loads(soup(client.get("/")).select_one("meta[name=htmx-config]")["content"])
+    assert config["historyCacheSize"] == 0
+    assert config["includeIndicatorStyles"] is False
+    assert config["allowEval"] is False
+    codes = {rule["code"]: rule for rule in config["responseHandling"]}
+    assert codes["422"]["swap"] is True and codes["204"]["swap"] is False
+
+
+def test_production_cookies_are_secure(tmp_path):
+    with app_for(database_url_for(tmp_path), SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True) as app:
+        response = app.test_client().get("/auth/login")
+        assert "Secure" in response.headers["Set-Cookie"]
+        assert "max-age" in response.headers["Strict-Transport-Security"]
+
+
+def test_passwords_are_hashed_with_argon2id_at_owasp_strength_by_default():
+    from config import Config
+
+    # OWASP: Argon2id with at least 19 MiB of memory and 2 iterations.
+    assert Config.ARGON2_MEMORY_KIB >= 19 * 1024 and Config.ARGON2_TIME_COST >= 2
+
+
+def test_vendored_files_match_their_recorded_checksums():
+    vendor = os.path.join(PROJECT, "static", "vendor")
+    with open(os.path.join(vendor, "SHA256SUMS"), encoding="ascii") as sums:
+        lines = [line.split() for line in sums if line.strip()]
+    assert {name for _, name in lines} == {"htmx-2.0.11.min.js", "bootstrap-5.3.9.min.css"}
+    for digest, name in lines:
+        with open(os.path.join(vendor, name), "rb") as file:
+            assert hashlib.sha256(file.read()).hexdigest() == digest, name
+    with open(os.path.join(vendor, "htmx-2.0.11.min.js"), encoding="utf-8") as file:
+        assert 'version:"2.0.11"' in file.read()
+
+
+@pytest.mark.parametrize("path", ["/static/vendor/htmx-2.0.11.min.js", "/static/app.js", "/static/app.css"])
+def test_static_files_are_served(client, path):
+    response = client.get(path)
+    assert response.status_code == 200 and response.data
+    response.close()
