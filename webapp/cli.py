@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import click
 from flask import Flask
+from sqlalchemy import select
 
 from .extensions import db
 from .models import Message, Post, User, utcnow
@@ -63,8 +64,12 @@ def register(app: Flask) -> None:
     """Attach the app's commands to `flask`."""
 
     @app.cli.command("seed-demo")
-    def seed_demo():
+    @click.option("--if-empty", is_flag=True, help="Only seed a database that has no users yet (first run).")
+    def seed_demo(if_empty):
         """Add demo users, posts and messages; running it again changes nothing."""
+        if if_empty and db.session.scalar(select(User.id).limit(1)) is not None:
+            click.echo("The database already has users; not seeding demo data.")
+            return
         created = seed_demo_data()
         if created:
             click.echo(f"Created demo users: {', '.join(created)}.")
