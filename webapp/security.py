@@ -6,7 +6,8 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "default-src 'self'",
         "script-src 'self'",
         "style-src 'self'",
-        "img-src 'self'",
+        # data: for Bootstrap's own form icons (validation marks, checkboxes), which are data: SVGs.
+        "img-src 'self' data:",
         "connect-src 'self'",
         "font-src 'self'",
         "object-src 'none'",

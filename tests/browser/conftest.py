@@ -1,0 +1,137 @@
+"""The browser harness: the app served on 127.0.0.1, Playwright driving Debian's Chromium.
+
+Chromium is found at CHROMIUM_PATH, else as `chromium` on the PATH. Without it these tests
+skip with the reason, except under CI (CI=true), where a browser test that cannot run fails.
+"""
+import os
+import shutil
+import threading
+from contextlib import contextmanager
+
+import pytest
+from werkzeug.serving import make_server
+
+from ..conftest import PASSWORD, app_for, database_url_for
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+]
+
+
+def pytest_collection_modifyitems(items):
+    """Every test in this folder is a browser test."""
+    for item in items:
+        if "/browser/" in str(item.fspath).replace(os.sep, "/"):
+            item.add_marker(pytest.mark.browser)
+
+
+def chromium_path() -> str | None:
+    """Debian's Chromium, or the one CHROMIUM_PATH names."""
+    return os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def cannot_run(reason: str):
+    """Skip for a newcomer; fail in CI, where the browser tests are required."""
+    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+        pytest.fail(f"browser tests are required in CI: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    path = chromium_path()
+    if not path:
+        cannot_run("no Chromium found (install Debian's `chromium` or set CHROMIUM_PATH)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        cannot_run("Playwright for Python is not installed")
+    with sync_playwright() as playwright:
+        try:
+            chromium = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS, headless=True)
+        except Exception as error:  # the launch error says what is wrong with the browser
+            cannot_run(f"Chromium would not start: {error}")
+        yield chromium
+        chromium.close()
+
+
+class LiveServer:
+    """The app served by werkzeug in a thread, on a free port of 127.0.0.1."""
+
+    def __init__(self, app):
+        self.app = app
+        self._server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self._server.server_port}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def start(self):
+        self._thread.start()
+
+    def stop(self):
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+
+@pytest.fixture
+def live_server(tmp_path):
+    """A live server with its own fresh database, CSRF on, a one-second badge poll."""
+    with app_for(database_url_for(tmp_path), NOTIFICATION_POLL_SECONDS=1) as app:
+        server = LiveServer(app)
+        server.start()
+        yield server
+        server.stop()
+
+
+@pytest.fixture
+def new_page(browser, live_server):
+    """Open pages in fresh browser contexts (JS on or off); check each for CSP and third-party traffic."""
+    contexts = []
+
+    def open_page(javascript: bool = True):
+        context = browser.new_context(java_script_enabled=javascript, base_url=live_server.url)
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        page = context.new_page()
+        page.problems = []
+        page.on("console", lambda message: message.type == "error" and page.problems.append(message.text))
+        page.on("pageerror", lambda error: page.problems.append(str(error)))
+        page.on("request", lambda request: request.url.startswith(live_server.url)
+                or page.problems.append(f"third-party request: {request.url}"))
+        return page
+
+    yield open_page
+    for context in contexts:
+        for page in context.pages:
+            real = [p for p in page.problems if "status of 4" not in p]  # expected 4xx answers log too
+            assert real == [], real
+        context.close()
+
+
+@contextmanager
+def no_page_load(page):
+    """Assert that what happens inside the block does not reload or navigate the page."""
+    page.evaluate("window.__sameDocument = true")
+    yield
+    assert page.evaluate("window.__sameDocument === true"), "the page was reloaded"
+
+
+def register_and_login(page, username: str, password: str = PASSWORD):
+    """Register through the form, then log in through the form (works with JS on or off)."""
+    page.goto("/auth/register")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=email]", f"{username}@example.org")
+    page.fill("input[name=password]", password)
+    page.fill("input[name=password2]", password)
+    page.click("main button[type=submit]")
+    page.wait_for_url("**/auth/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("main button[type=submit]")
+    page.wait_for_url(lambda url: "/auth/login" not in url)
