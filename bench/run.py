@@ -86,8 +86,10 @@ def venv_tool(name: str) -> list[str]:
 
 def migrate(env: dict[str, str]) -> None:
     """Run `flask db upgrade` against the bench database."""
-    subprocess.run(venv_tool("flask") + ["--app", "webapp", "db", "upgrade"], cwd=ROOT, env=env,
-                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    done = subprocess.run(venv_tool("flask") + ["--app", "webapp", "db", "upgrade"], cwd=ROOT, env=env,
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, timeout=120)
+    if done.returncode:
+        raise RuntimeError(f"flask db upgrade failed:\n{done.stderr}")
 
 
 @dataclass
@@ -706,8 +708,8 @@ COMPARISONS = [
 ]
 
 
-def run_benchmark(args: argparse.Namespace, env: dict[str, str], seeded: Seed, workdir: Path) -> None:
-    """Start the server, measure every scenario, print the report, stop the server."""
+def run_benchmark(args: argparse.Namespace, env: dict[str, str], seeded: Seed, workdir: Path) -> int:
+    """Start the server, measure every scenario, print the report, stop the server; the error count."""
     port, log = free_port(), workdir / "gunicorn.log"
     server = start_server(env, port, args.workers, log)
     try:
@@ -716,13 +718,13 @@ def run_benchmark(args: argparse.Namespace, env: dict[str, str], seeded: Seed, w
         except RuntimeError:
             print(server_log_tail(log), file=sys.stderr)
             raise
-        measure_all(args, seeded, port, server.pid)
+        return measure_all(args, seeded, port, server.pid)
     finally:
         stop_server(server)
 
 
-def measure_all(args: argparse.Namespace, seeded: Seed, port: int, master: int) -> None:
-    """Log in, run the scenarios in an order that respects the inbox's read marker, report."""
+def measure_all(args: argparse.Namespace, seeded: Seed, port: int, master: int) -> int:
+    """Log in, run the scenarios in an order that respects the inbox's read marker, report; the error count."""
     reader, light = login(port, seeded.reader), login(port, seeded.light)
     print_header(args, seeded, port)
     memory_before = memory_snapshot(master)
@@ -739,6 +741,7 @@ def measure_all(args: argparse.Namespace, seeded: Seed, port: int, master: int) 
     pairs = [(a, b.format(n=seeded.reader_messages, d=deep)) for a, b in COMPARISONS]
     print_comparisons(results, pairs)
     print_memory(memory_before, memory_after, master)
+    return sum(sum(result.tally.errors.values()) for result in results)
 
 
 def run_one(port: int, master: int, scenario: Scenario, args: argparse.Namespace) -> Result:
@@ -753,17 +756,17 @@ def main(argv: list[str] | None = None) -> int:
     workdir = Path(tempfile.mkdtemp(prefix="webapp-bench-"))
     env = bench_environment(workdir / "instance")
     run_id = secrets.token_hex(3)
-    seeded = None
+    seeded, errors = None, 0
     try:
         migrate(env)
         print("  seeding ...", file=sys.stderr, flush=True)
         seeded = seed(env, args.messages, args.posts, run_id)
-        run_benchmark(args, env, seeded, workdir)
+        errors = run_benchmark(args, env, seeded, workdir)
     finally:
         if seeded and os.environ.get("BENCH_DATABASE_URL"):
             delete_bench_users(env, seeded)
         shutil.rmtree(workdir, ignore_errors=True)
-    return 0
+    return 1 if errors else 0
 
 
 if __name__ == "__main__":

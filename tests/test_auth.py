@@ -158,3 +158,13 @@ def test_login_is_rate_limited_with_a_clear_message(tmp_path, make_user):
         assert "Too many attempts" in soup(client.post("/auth/login", data={})).get_text()
         assert client.get("/auth/login").status_code == 200  # only POSTs count
         limiter.reset()
+
+
+def test_a_name_taken_by_a_concurrent_registration_is_an_error_not_a_crash(client, app, make_user, monkeypatch):
+    make_user("alice")
+    # The form's uniqueness check ran before the twin request committed: only the index sees it.
+    monkeypatch.setattr(User, "by_username", classmethod(lambda cls, name: None))
+    response = register(client, username="ALICE")
+    assert response.status_code == 422
+    assert "just taken" in soup(response).select_one("#username-errors").get_text()
+    assert user_count(app) == 1

@@ -139,3 +139,12 @@ def test_an_expired_session_gets_401_and_hx_redirect_never_the_login_page(client
 def test_a_foreign_current_url_is_not_used_as_next(client):
     response = poll(client, **{"HX-Current-URL": "https://evil.example/steal"})
     assert response.headers["HX-Redirect"].startswith("/auth/login?next=/notifications/badge")
+
+
+def test_an_inbox_page_fetched_by_htmx_updates_the_navbar_badge_out_of_band(client, alice, add_message):
+    add_message("bob", "alice")
+    response = client.get("/messages", headers=HTMX)
+    badge = badge_of(response)
+    assert badge["hx-swap-oob"] == "true"
+    assert json.loads(badge["hx-vals"]) == {"shown": 0}
+    assert badge_of(client.get("/")).get("hx-swap-oob") is None

@@ -33,3 +33,11 @@ def verify_password(stored_hash: str, password: str) -> bool:
 def needs_rehash(stored_hash: str) -> bool:
     """Whether a hash was made with weaker parameters than the current ones."""
     return hasher().check_needs_rehash(stored_hash)
+
+
+def spend_verification_time(password: str) -> None:
+    """Verify against a throwaway hash, so an unknown username costs what a wrong password does."""
+    ext = current_app.extensions
+    if "password_dummy_hash" not in ext:
+        ext["password_dummy_hash"] = hash_password("not anyone's password")
+    verify_password(ext["password_dummy_hash"], password)

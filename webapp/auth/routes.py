@@ -4,15 +4,12 @@ from flask_login import current_user, login_user, logout_user
 
 from ..extensions import db, limiter
 from ..htmx import safe_next
+from ..forms import commit_or_report_taken
 from ..models import User
-from ..passwords import hash_password, needs_rehash, verify_password
+from ..passwords import hash_password, needs_rehash, spend_verification_time, verify_password
 from .forms import LoginForm, RegistrationForm
 
 bp = Blueprint("auth", __name__)
-
-# Verifying against this when the name is unknown keeps both failures equally slow.
-_DUMMY_HASH: dict[str, str] = {}
-
 
 def login_limit() -> str:
     """The configured rate limit for login attempts."""
@@ -29,9 +26,9 @@ def register():
         user = User(username=form.username.data, email=form.email.data,
                     password_hash=hash_password(form.password.data))
         db.session.add(user)
-        db.session.commit()
-        flash("Welcome aboard! You can log in now.", "success")
-        return redirect(url_for("auth.login"), 303)
+        if commit_or_report_taken(form):
+            flash("Welcome aboard! You can log in now.", "success")
+            return redirect(url_for("auth.login"), 303)
     status = 422 if form.errors else 200
     return render_template("auth/register.html", form=form), status
 
@@ -58,7 +55,7 @@ def authenticate(username: str, password: str) -> User | None:
     """The user whose name and password these are, upgrading an outdated hash on the way."""
     user = User.by_username(username)
     if user is None:
-        verify_password(dummy_hash(), password)
+        spend_verification_time(password)  # an unknown name fails as slowly as a wrong password
         return None
     if not verify_password(user.password_hash, password):
         return None
@@ -66,14 +63,6 @@ def authenticate(username: str, password: str) -> User | None:
         user.password_hash = hash_password(password)
         db.session.commit()
     return user
-
-
-def dummy_hash() -> str:
-    """A hash made with the current parameters, to spend the same time on unknown names."""
-    key = current_app.name + str(current_app.config["ARGON2_MEMORY_KIB"])
-    if key not in _DUMMY_HASH:
-        _DUMMY_HASH[key] = hash_password("not a real password")
-    return _DUMMY_HASH[key]
 
 
 @bp.post("/logout")

@@ -78,7 +78,7 @@ def inbox():
     # Read up to the newest message shown, not "now": one arriving meanwhile stays unread.
     if page.items and current_user.mark_messages_read_up_to(page.items[0].timestamp):
         db.session.commit()
-    return render("messages/inbox.html", "messages/_message_list.html",
+    return render("messages/inbox.html", "messages/_inbox_update.html",
                   page=page, box="inbox", read_before=read_before)
 
 

@@ -1,5 +1,5 @@
 """Profiles, the edit-profile page and the locally drawn avatars."""
-from flask import Blueprint, Response, abort, current_app, flash, redirect, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -7,6 +7,7 @@ from ..activity import passive
 from ..avatars import avatar_svg
 from ..extensions import db
 from ..htmx import render
+from ..forms import commit_or_report_taken
 from ..models import Post, User
 from ..pagination import paginate
 from .forms import EditProfileForm
@@ -41,13 +42,13 @@ def edit_profile():
     if form.validate_on_submit():
         current_user.username = form.username.data
         current_user.about_me = form.about_me.data
-        db.session.commit()
-        flash("Your changes have been saved.", "success")
-        return redirect(url_for("users.profile", username=current_user.username), 303)
+        if commit_or_report_taken(form):
+            flash("Your changes have been saved.", "success")
+            return redirect(url_for("users.profile", username=current_user.username), 303)
     if not form.is_submitted():
         form.username.data = current_user.username
         form.about_me.data = current_user.about_me
-    return render("users/edit_profile.html", "users/edit_profile.html", 422 if form.errors else 200, form=form)
+    return render_template("users/edit_profile.html", form=form), 422 if form.errors else 200
 
 
 @bp.get("/user/<username>/popover")
