@@ -13,6 +13,7 @@ from .forms import MessageForm
 
 bp = Blueprint("messages", __name__)
 
+
 def send_limit() -> str:
     """The configured rate limit for sending messages."""
     return current_app.config["SEND_RATE_LIMIT"]

@@ -5,9 +5,8 @@ from sqlalchemy import select
 
 from ..activity import passive
 from ..avatars import avatar_svg
-from ..extensions import db
-from ..htmx import render
 from ..forms import commit_or_report_taken
+from ..htmx import render
 from ..models import Post, User
 from ..pagination import paginate
 from .forms import EditProfileForm

@@ -1,0 +1,47 @@
+"""Small pure pieces: relative times, cursors, avatars, safe redirects."""
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from webapp.avatars import avatar_svg
+from webapp.htmx import safe_next
+from webapp.pagination import Cursor
+from webapp.timefmt import iso_utc, relative_time
+
+NOW = datetime(2026, 11, 24, 12, 0, tzinfo=timezone.utc)
+
+
+@pytest.mark.parametrize(
+    ("delta", "text"),
+    [(timedelta(seconds=10), "just now"), (timedelta(seconds=50), "1 minute ago"),
+     (timedelta(minutes=5), "5 minutes ago"), (timedelta(hours=1), "1 hour ago"), (timedelta(days=2), "2 days ago"),
+     (timedelta(days=15), "2 weeks ago"), (timedelta(days=400), "1 year ago"), (timedelta(seconds=-30), "just now")],
+)
+def test_relative_time(delta, text):
+    assert relative_time(NOW - delta, now=NOW) == text
+
+
+def test_iso_utc_is_what_the_datetime_attribute_wants():
+    assert iso_utc(datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone(timedelta(hours=2)))) == "2026-01-02T01:04:05Z"
+
+
+def test_cursors_round_trip():
+    cursor = Cursor(datetime(2026, 11, 24, 8, 0, 0, 123456, tzinfo=timezone.utc), 42)
+    assert Cursor.decode(cursor.encode()) == cursor
+
+
+@pytest.mark.parametrize("text", [None, "", "abc", "1_", "_1", "-1_2", "1_2_3", "9" * 18 + "_1", "1.5_2"])
+def test_malformed_cursors_decode_to_none(text):
+    assert Cursor.decode(text) is None
+
+
+def test_avatars_are_stable_and_differ_by_name():
+    assert avatar_svg("alice") == avatar_svg("ALICE")
+    assert avatar_svg("alice") != avatar_svg("bob")
+
+
+@pytest.mark.parametrize(("target", "safe"), [("/messages?before=1_2", True), ("/", True), ("", False),
+                                              ("//evil.example", False), ("https://evil.example/", False),
+                                              ("/\\evil", False), ("javascript:x", False), ("/a\nb", False)])
+def test_safe_next(target, safe):
+    assert (safe_next(target) == target) is safe
