@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Callable
 
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
@@ -50,6 +51,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--clients", type=int, default=8, help="concurrent client threads (default 8)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers (default 2)")
     parser.add_argument("--messages", type=int, default=100_000, help="messages received by the reader")
+    parser.add_argument("--other-messages", type=int, default=100_000,
+                        help="messages among the other users, stored before the reader's (default 100000)")
     parser.add_argument("--posts", type=int, default=5_000, help="posts on the timeline")
     parser.add_argument("--depth", type=int, default=50, help="inbox pages to follow through rel=next links")
     parser.add_argument("--max-requests", type=int, default=200_000, help="request cap per scenario")
@@ -57,6 +60,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if min(args.seconds, args.clients, args.workers, args.messages, args.posts, args.depth, args.max_requests) <= 0:
         parser.error("every number must be positive")
+    if min(args.other_messages, args.warmup) < 0:
+        parser.error("--other-messages and --warmup cannot be negative")
     return args
 
 
@@ -101,6 +106,7 @@ class Seed:
     others: list[str]
     reader_messages: int
     light_messages: int
+    other_messages: int
     posts: int
     oldest_inbox_cursor: str
     oldest_timeline_cursor: str
@@ -109,7 +115,7 @@ class Seed:
     seconds: float = 0.0
 
 
-def seed(env: dict[str, str], messages: int, posts: int, run_id: str) -> Seed:
+def seed(env: dict[str, str], args: argparse.Namespace, run_id: str) -> Seed:
     """Create users, the reader's messages and the timeline's posts through the app's models."""
     os.environ.clear()
     os.environ.update(env)  # config.Config reads the environment when it is first imported
@@ -120,7 +126,8 @@ def seed(env: dict[str, str], messages: int, posts: int, run_id: str) -> Seed:
     started = time.perf_counter()
     app = create_app()
     with app.app_context():
-        result = seed_rows(db, messages, posts, run_id, app.config["MESSAGES_PER_PAGE"])
+        result = seed_rows(db, args, run_id, app.config["MESSAGES_PER_PAGE"])
+        analyze_postgresql(db)
         result.database = db.engine.url.render_as_string(hide_password=True)
         db.session.remove()
         db.engine.dispose()
@@ -128,16 +135,20 @@ def seed(env: dict[str, str], messages: int, posts: int, run_id: str) -> Seed:
     return result
 
 
-def seed_rows(db, messages: int, posts: int, run_id: str, per_page: int) -> Seed:
+def seed_rows(db, args: argparse.Namespace, run_id: str, per_page: int) -> Seed:
     """Insert everything inside an app context and return the Seed description."""
     names = [f"{role}_{run_id}" for role in ("reader", "light", "sender1", "sender2", "sender3")]
     ids = create_users(db, names)
     senders = [ids[name] for name in names[2:]]
-    insert_messages(db, ids[names[0]], senders, messages)
-    insert_messages(db, ids[names[1]], senders, 3)
-    insert_posts(db, list(ids.values()), posts)
-    return Seed(reader=names[0], light=names[1], others=names[2:], reader_messages=messages, light_messages=3,
-                posts=posts, per_page=per_page, database="",
+    n = len(senders)
+    # The others' messages go in first: a sequential scan meets all of them before the reader's.
+    insert_messages(db, args.other_messages, lambda i: (senders[i % n], senders[(i + 1) % n]))
+    insert_messages(db, args.messages, lambda i: (senders[i % n], ids[names[0]]))
+    insert_messages(db, 3, lambda i: (senders[i % n], ids[names[1]]))
+    insert_posts(db, list(ids.values()), args.posts)
+    return Seed(reader=names[0], light=names[1], others=names[2:], reader_messages=args.messages,
+                light_messages=3, other_messages=args.other_messages, posts=args.posts, per_page=per_page,
+                database="",
                 oldest_inbox_cursor=cursor_near_oldest_message(db, ids[names[0]], per_page),
                 oldest_timeline_cursor=cursor_near_oldest_post(db, per_page))
 
@@ -154,15 +165,15 @@ def create_users(db, names: list[str]) -> dict[str, int]:
     return {user.username: user.id for user in users}
 
 
-def insert_messages(db, recipient_id: int, sender_ids: list[int], count: int) -> None:
-    """Bulk-insert `count` messages to one recipient, one second apart, the newest a minute ago."""
+def insert_messages(db, count: int, pair: Callable[[int], tuple[int, int]]) -> None:
+    """Bulk-insert `count` messages, the i-th from and to pair(i), one second apart, the newest a minute ago."""
     from sqlalchemy import insert
 
     from webapp.models import Message, utcnow
 
     start = utcnow() - timedelta(seconds=count + 60)
     for first in range(0, count, SEED_CHUNK):
-        rows = [{"sender_id": sender_ids[i % len(sender_ids)], "recipient_id": recipient_id,
+        rows = [{"sender_id": pair(i)[0], "recipient_id": pair(i)[1],
                  "body": f"Bench message number {i}.", "timestamp": start + timedelta(seconds=i)}
                 for i in range(first, min(first + SEED_CHUNK, count))]
         db.session.execute(insert(Message), rows)
@@ -182,6 +193,15 @@ def insert_posts(db, user_ids: list[int], count: int) -> None:
                 for i in range(first, min(first + SEED_CHUNK, count))]
         db.session.execute(insert(Post), rows)
         db.session.commit()
+
+
+def analyze_postgresql(db) -> None:
+    """Give PostgreSQL's planner statistics, as autovacuum would soon after a bulk load."""
+    from sqlalchemy import text
+
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(text("ANALYZE users, messages, posts"))
 
 
 def cursor_near_oldest_message(db, recipient_id: int, per_page: int) -> str:
@@ -327,6 +347,14 @@ def memory_kib(pid: int) -> dict[str, int]:
     except OSError:
         pass
     return values
+
+
+def load_average() -> str:
+    """The 1-minute load average of the machine (other programs running skew every figure)."""
+    try:
+        return Path("/proc/loadavg").read_text().split()[0]
+    except OSError:
+        return "?"
 
 
 def memory_snapshot(master: int) -> dict[int, dict[str, int]]:
@@ -657,7 +685,8 @@ def print_header(args: argparse.Namespace, seeded: Seed, port: int) -> None:
           f"Python {platform.python_version()}")
     print(f"database: {seeded.database}; seeded in {seeded.seconds:.1f} s: {seeded.reader} "
           f"{seeded.reader_messages} received messages, {seeded.light} {seeded.light_messages}, "
-          f"{seeded.posts} posts, {seeded.per_page} messages per page")
+          f"{seeded.other_messages} among the others, {seeded.posts} posts, {seeded.per_page} messages per page")
+    print(f"load average before the load: {load_average()} (anything else running on the machine skews the figures)")
     print("latency = connect + request + full response, measured by the client; "
           "srv CPU = gunicorn workers' user+sys CPU / responses\n")
 
@@ -746,6 +775,7 @@ def measure_all(args: argparse.Namespace, seeded: Seed, port: int, master: int) 
     pairs = [(a, b.format(n=seeded.reader_messages, d=deep)) for a, b in COMPARISONS]
     print_comparisons(results, pairs)
     print_memory(memory_before, memory_after, master)
+    print(f"\nload average after the load: {load_average()}")
     return sum(sum(result.tally.errors.values()) for result in results)
 
 
@@ -765,7 +795,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         migrate(env)
         print("  seeding ...", file=sys.stderr, flush=True)
-        seeded = seed(env, args.messages, args.posts, run_id)
+        seeded = seed(env, args, run_id)
         errors = run_benchmark(args, env, seeded, workdir)
     finally:
         if seeded and os.environ.get("BENCH_DATABASE_URL"):

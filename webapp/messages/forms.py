@@ -2,12 +2,10 @@
 import secrets
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional, Regexp
+from wtforms import HiddenField, SubmitField
+from wtforms.validators import Optional, Regexp
 
-from ..validators import no_control_characters, strip_whitespace
-
-MESSAGE_MAX_LENGTH = 140
+from ..forms import short_text_field
 
 
 def new_submission_token() -> str:
@@ -18,15 +16,7 @@ def new_submission_token() -> str:
 class MessageForm(FlaskForm):
     """A message: 1 to 140 characters once trimmed, with the form's one-time submission token."""
 
-    message = TextAreaField(
-        "Message",
-        filters=[strip_whitespace],
-        validators=[
-            DataRequired(message="Write a message first."),
-            Length(max=MESSAGE_MAX_LENGTH, message=f"Keep it to {MESSAGE_MAX_LENGTH} characters or fewer."),
-            no_control_characters,
-        ],
-    )
+    message = short_text_field("Message", empty_message="Write a message first.")
     submission_token = HiddenField(validators=[Optional(), Regexp(r"^[0-9a-f]{32}$")])
     submit = SubmitField("Send")
 

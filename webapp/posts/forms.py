@@ -1,23 +1,12 @@
 """The new-post form."""
 from flask_wtf import FlaskForm
-from wtforms import SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Length
+from wtforms import SubmitField
 
-from ..validators import no_control_characters, strip_whitespace
-
-POST_MAX_LENGTH = 140
+from ..forms import short_text_field
 
 
 class PostForm(FlaskForm):
     """A post: 1 to 140 characters once trimmed."""
 
-    post = TextAreaField(
-        "Say something",
-        filters=[strip_whitespace],
-        validators=[
-            DataRequired(message="Write something first."),
-            Length(max=POST_MAX_LENGTH, message=f"Keep it to {POST_MAX_LENGTH} characters or fewer."),
-            no_control_characters,
-        ],
-    )
+    post = short_text_field("Say something", empty_message="Write something first.")
     submit = SubmitField("Post")
