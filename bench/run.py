@@ -14,6 +14,7 @@ import os
 import platform
 import secrets
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -392,6 +393,7 @@ class PageScanner(HTMLParser):
     """Picks out the CSRF token, the rel=next link and the badge's attributes of a page."""
 
     def __init__(self):
+        """Nothing found yet."""
         super().__init__()
         self.csrf_token = None
         self.next_href = None
@@ -785,9 +787,20 @@ def run_one(port: int, master: int, scenario: Scenario, args: argparse.Namespace
     return measure(port, master, scenario, args)
 
 
+def stop_on_signals() -> None:
+    """Turn SIGTERM and SIGINT into SystemExit, so the `finally` blocks stop gunicorn and clean up."""
+    def leave(signum, _frame):
+        """Leave through SystemExit."""
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, leave)
+    signal.signal(signal.SIGINT, leave)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Build the throwaway database, run the benchmark, clean up; 1 if any answer was wrong."""
     args = parse_args(argv)
+    stop_on_signals()
     workdir = Path(tempfile.mkdtemp(prefix="webapp-bench-"))
     env = bench_environment(workdir / "instance")
     run_id = secrets.token_hex(3)
