@@ -105,3 +105,17 @@ def test_editing_the_profile(new_page):
     page.click("main button[type=submit]")
     expect(page.locator("#alerts")).to_contain_text("Your changes have been saved.")
     expect(page.locator("main")).to_contain_text("I like <b>maps</b>")
+
+
+def test_an_htmx_error_shows_in_the_alert_region_and_the_form_keeps_its_text(new_page):
+    page = new_page()
+    register_and_login(page, "fay")
+    # A stale CSRF token, as after a server-side secret change: the post must be refused visibly.
+    page.evaluate("""() => document.body.setAttribute('hx-headers', '{"X-CSRFToken": "stale"}')""")
+    page.evaluate("""() => document.querySelector('#post-form input[name=csrf_token]').value = 'stale'""")
+    with no_page_load(page):
+        page.fill("textarea[name=post]", "will this go through?")
+        page.click("#post-form button[type=submit]")
+        expect(page.locator("#alerts .alert-danger")).to_contain_text("This form has expired")
+        expect(page.locator("textarea[name=post]")).to_have_value("will this go through?")
+    expect(page.locator("#post-items li.post")).to_have_count(0)
