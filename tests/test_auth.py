@@ -53,6 +53,7 @@ def test_register_normalizes_the_email(client, app):
         ({"username": "nul\x00name"}, "username", "Use only letters"),
         ({"email": "not-an-email"}, "email", "valid e-mail"),
         ({"email": ""}, "email", "This field is required."),
+        ({"email": "nul\x00@example.org"}, "email", "control characters"),
         ({"password": "short", "password2": "short"}, "password", "8 to 256"),
         ({"password2": "something else"}, "password2", "do not match"),
     ],
@@ -97,7 +98,8 @@ def test_login_signs_in_without_regard_to_case(client, auth, make_user):
     assert client.get("/").status_code == 200
 
 
-@pytest.mark.parametrize(("username", "password"), [("alice", "wrong password"), ("nobody", PASSWORD)])
+@pytest.mark.parametrize(("username", "password"),
+                         [("alice", "wrong password"), ("nobody", PASSWORD), ("x" * 60, PASSWORD)])
 def test_login_failure_has_one_generic_message(client, auth, make_user, username, password):
     make_user("alice")
     response = auth.login(username, password)

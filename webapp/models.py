@@ -1,6 +1,7 @@
 """The domain: users, their posts and the private messages between them."""
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 
 from flask_login import UserMixin
@@ -9,6 +10,10 @@ from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
 from .extensions import db
+
+
+# What a username may be: the registration form enforces it, and lookups skip anything else.
+USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9_.-]{3,32}$")
 
 
 def utcnow() -> datetime:
@@ -62,6 +67,8 @@ class User(UserMixin, db.Model):
     @classmethod
     def by_username(cls, username: str) -> User | None:
         """Find a user by name without regard to case (served by the lower(username) index)."""
+        if not USERNAME_PATTERN.match(username):
+            return None  # no such name can exist: no query, and no NUL byte sent to PostgreSQL
         stmt = select(cls).where(func.lower(cls.username) == username.lower())
         return db.session.scalar(stmt)
 
@@ -93,6 +100,8 @@ class User(UserMixin, db.Model):
     @classmethod
     def card_by_username(cls, username: str) -> tuple[User, int] | None:
         """A user and their number of posts, in one query (for the popover card)."""
+        if not USERNAME_PATTERN.match(username):
+            return None
         post_count = select(func.count(Post.id)).where(Post.user_id == cls.id).scalar_subquery()
         stmt = select(cls, post_count).where(func.lower(cls.username) == username.lower())
         row = db.session.execute(stmt).first()

@@ -9,7 +9,7 @@ from ..validators import lowercase, no_control_characters, strip_whitespace
 USERNAME_RULES = Regexp(
     r"^[A-Za-z0-9_.-]+$",
     message="Use only letters, digits, dots, dashes and underscores.",
-)
+)  # with Length(3, 32), this is models.USERNAME_PATTERN, told field by field
 
 
 class RegistrationForm(FlaskForm):
@@ -23,7 +23,8 @@ class RegistrationForm(FlaskForm):
     email = EmailField(
         "Email",
         filters=[strip_whitespace, lowercase],
-        validators=[DataRequired(), Length(max=254), Email(message="Please enter a valid e-mail address.")],
+        validators=[DataRequired(), Length(max=254), no_control_characters,
+                    Email(message="Please enter a valid e-mail address.")],
     )
     password = PasswordField(
         "Password",
