@@ -24,7 +24,9 @@ class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY")
     # None means: an SQLite file in the instance folder (see webapp.database).
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # Connections are recycled rather than pinged before each use: a ping is one more round trip
+    # on every request, and the badge poll's budget is two queries.
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_recycle": env_int("DATABASE_POOL_RECYCLE_SECONDS", 1800)}
     SQLITE_BUSY_TIMEOUT_MS = env_int("SQLITE_BUSY_TIMEOUT_MS", 5000)
 
     POSTS_PER_PAGE = env_int("POSTS_PER_PAGE", 10)
@@ -41,6 +43,9 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
+    # Behind a reverse proxy: how many proxies' X-Forwarded-* headers to trust (0: none), so that
+    # rate limits count real client addresses and the app knows its public host and scheme.
+    TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
@@ -57,6 +62,8 @@ class Config:
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
+    # Each registration costs a deliberately slow password hash: limit it too.
+    REGISTER_RATE_LIMIT = os.environ.get("REGISTER_RATE_LIMIT", "10 per hour")
     SEND_RATE_LIMIT = os.environ.get("SEND_RATE_LIMIT", "30 per minute")
 
 

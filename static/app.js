@@ -31,6 +31,16 @@
     }
   });
 
+  // An error answer is swapped only where the server said to put it (HX-Retarget or HX-Reswap):
+  // the app's own errors land in #alerts; anything else (a proxy's 502, say) leaves the form,
+  // the badge and what the user typed alone.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var xhr = event.detail.xhr;
+    if (xhr.status >= 400 && (xhr.getResponseHeader("HX-Retarget") || xhr.getResponseHeader("HX-Reswap"))) {
+      event.detail.shouldSwap = true;
+    }
+  });
+
   // A hidden tab that comes back asks at once.
   document.addEventListener("visibilitychange", function () {
     if (!document.hidden) {

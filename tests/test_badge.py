@@ -87,11 +87,19 @@ def test_an_unchanged_count_is_an_empty_204_without_a_render(client, app, alice,
 
     add_message("bob", "alice")
     rendered = []
-    template_rendered.connect(lambda sender, template, context, **extra: rendered.append(template.name), app)
-    response = poll(client, shown=1)
+
+    def record(sender, template, context, **extra):
+        rendered.append(template.name)
+
+    with template_rendered.connected_to(record, app):
+        changed = poll(client, shown=0)
+        assert rendered == ["notifications/_badge.html"]  # the recorder works...
+        rendered.clear()
+        response = poll(client, shown=1)
+    assert changed.status_code == 200
     assert response.status_code == 204
     assert response.data == b""
-    assert rendered == []
+    assert rendered == []  # ...and an unchanged count renders nothing
     assert response.headers["Cache-Control"] == "no-store"
 
 
@@ -136,9 +144,11 @@ def test_an_expired_session_gets_401_and_hx_redirect_never_the_login_page(client
     assert response.data == b""
 
 
-def test_a_foreign_current_url_is_not_used_as_next(client):
-    response = poll(client, **{"HX-Current-URL": "https://evil.example/steal"})
-    assert response.headers["HX-Redirect"].startswith("/auth/login?next=/notifications/badge")
+@pytest.mark.parametrize("current", ["https://evil.example/steal", None])
+def test_without_a_usable_current_url_the_login_has_no_next(client, current):
+    headers = {"HX-Current-URL": current} if current else {}
+    response = poll(client, **headers)
+    assert response.headers["HX-Redirect"] == "/auth/login"  # never back to a bare fragment
 
 
 def test_an_inbox_page_fetched_by_htmx_updates_the_navbar_badge_out_of_band(client, alice, add_message):

@@ -1,4 +1,5 @@
 """Private messages: the send form, the inbox with its pager, read state, and privacy."""
+import io
 from datetime import timedelta
 
 import pytest
@@ -100,12 +101,31 @@ def test_invalid_form_encodings_get_an_error_and_store_nothing(client, app, alic
     assert stored_messages(app) == []
 
 
-def test_undecodable_percent_escapes_stay_literal_text(client, app, alice):
-    # Werkzeug keeps "%FF" as typed when it is not UTF-8: text, never mojibake or a crash.
-    response = client.post("/send-message/bob", data=b"message=%FF%FE", headers=HTMX,
+@pytest.mark.parametrize("headers", [{}, HTMX], ids=["plain", "htmx"])
+def test_a_form_body_that_is_not_utf8_is_refused(client, app, alice, headers):
+    # Werkzeug would keep "%FF%FE" as literal text; the app answers 400 with a clear message.
+    response = client.post("/send-message/bob", data=b"message=hi+%FF%FE", headers=headers,
                            content_type="application/x-www-form-urlencoded")
-    assert response.status_code == 200
-    assert stored_messages(app) == [("alice", "bob", "%FF%FE")]
+    assert response.status_code == 400
+    assert "UTF-8" in response.get_data(as_text=True)
+    assert stored_messages(app) == []
+
+
+def test_percent_signs_typed_by_people_are_text(client, app, alice):
+    assert client.post("/send-message/bob", data={"message": "100% sure, %FF"}).status_code == 303
+    assert stored_messages(app) == [("alice", "bob", "100% sure, %FF")]
+
+
+@pytest.mark.parametrize(
+    ("kwargs"),
+    [{"data": {"message": (io.BytesIO(b"a file"), "note.txt")}, "content_type": "multipart/form-data"},
+     {"json": {"message": 123}}, {"json": {"message": {}}}, {"json": [1, 2]}, {"json": "text"}],
+    ids=["file", "number", "object", "list", "string"],
+)
+def test_files_and_json_where_text_belongs_are_errors_not_crashes(client, app, alice, kwargs):
+    response = client.post("/send-message/bob", headers=HTMX, **kwargs)
+    assert response.status_code == 422
+    assert stored_messages(app) == []
 
 
 def test_unknown_recipient_is_404(client, app, alice):
@@ -195,6 +215,17 @@ def test_a_message_arriving_while_the_inbox_is_built_stays_unread(client, app, a
         assert user.unread_message_count(100) == 1
 
 
+def test_the_read_marker_never_moves_back_even_from_a_stale_tab(app, alice):
+    later, earlier = utcnow(), utcnow() - timedelta(minutes=5)
+    with app.app_context():
+        stale = User.by_username("alice")  # this tab loaded the user before the other tab read
+        db.session.execute(User.__table__.update().values(last_message_read_time=later))
+        db.session.commit()
+        stale.mark_messages_read_up_to(earlier)
+    with app.app_context():
+        assert User.by_username("alice").last_message_read_time == later
+
+
 def test_the_inbox_pager_swaps_in_place_and_pushes_the_url(client, alice, add_message, app):
     app.config["MESSAGES_PER_PAGE"] = 3
     start = utcnow() - timedelta(hours=1)
@@ -216,7 +247,9 @@ def test_the_inbox_pager_swaps_in_place_and_pushes_the_url(client, alice, add_me
     assert not is_fragment(client.get(older["href"]))
 
 
-@pytest.mark.parametrize("query", ["before=zzz", "after=1_x", "before=", "after=999999999999999999_9"])
+@pytest.mark.parametrize("query", ["before=zzz", "after=1_x", "before=", "after=999999999999999999_9",
+                                   "before=99999999999999999_999999999999999999", "after=1_2147483647",
+                                   "before=1_2147483648", "before=%D9%A1%D9%A2_%D9%A3"])
 def test_garbage_inbox_cursors_give_a_sensible_page(client, alice, add_message, query):
     add_message("bob", "alice", "hi")
     response = client.get(f"/messages?{query}")
@@ -283,6 +316,10 @@ def test_sending_is_rate_limited_per_user(tmp_path):
         response = client.post("/send-message/bob", data={"message": "again"}, headers=HTMX)
         assert "Too many attempts" in response.get_data(as_text=True)
         assert response.headers["HX-Retarget"] == "#alerts"
+        # Another user from the same address has their own allowance.
+        other = app.test_client()
+        other.post("/auth/login", data={"username": "bob", "password": PASSWORD})
+        assert other.post("/send-message/alice", data={"message": "hi"}, headers=HTMX).status_code == 200
         with app.app_context():
-            assert db.session.scalar(select(func.count(Message.id))) == 2
+            assert db.session.scalar(select(func.count(Message.id))) == 3
         limiter.reset()

@@ -37,9 +37,10 @@ def test_account_pages_are_pages_for_everyone(client, path):
 @pytest.mark.parametrize("path", [path for path, _ in ROUTES])
 def test_signed_out_htmx_requests_get_401_and_hx_redirect(client, make_user, path):
     make_user("bob")
-    response = client.get(path, headers=HTMX)
+    response = client.get(path, headers={**HTMX, "HX-Current-URL": "http://localhost/user/bob?before=1_2"})
     assert response.status_code == 401
-    assert response.headers["HX-Redirect"].startswith("/auth/login?next=")
+    assert response.headers["HX-Redirect"] == "/auth/login?next=/user/bob?before%3D1_2"
+    assert response.data == b""
 
 
 @pytest.mark.parametrize("path", ["/user/" + "x" * 5000, "/user/%F0%9F%98%80", "/send-message/%00",

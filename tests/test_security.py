@@ -101,13 +101,22 @@ def test_the_htmx_config_meta_is_strict(client, alice):
     assert config["allowEval"] is False
     codes = {rule["code"]: rule for rule in config["responseHandling"]}
     assert codes["422"]["swap"] is True and codes["204"]["swap"] is False
+    # Other errors swap only where the server retargets them (static/app.js), never by default.
+    assert codes["[45].."]["swap"] is False
 
 
 def test_production_cookies_are_secure(tmp_path):
     with app_for(database_url_for(tmp_path), SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True) as app:
-        response = app.test_client().get("/auth/login")
+        client = app.test_client()
+        response = client.get("/auth/login")
         assert "Secure" in response.headers["Set-Cookie"]
         assert "max-age" in response.headers["Strict-Transport-Security"]
+        app.config["WTF_CSRF_ENABLED"] = False
+        client.post("/auth/register", data={"username": "sam", "email": "sam@example.org",
+                                            "password": PASSWORD, "password2": PASSWORD})
+        login = client.post("/auth/login", data={"username": "sam", "password": PASSWORD, "remember_me": "y"})
+        cookies = login.headers.getlist("Set-Cookie")
+        assert any(c.startswith("remember_token=") and "Secure" in c for c in cookies), cookies
 
 
 def test_passwords_are_hashed_with_argon2id_at_owasp_strength_by_default():
@@ -134,3 +143,23 @@ def test_static_files_are_served(client, path):
     response = client.get(path)
     assert response.status_code == 200 and response.data
     response.close()
+
+
+def test_rate_limits_are_shared_between_workers_through_redis(tmp_path):
+    """Two app instances (two gunicorn workers) count one client's logins together."""
+    redis_url = os.environ.get("TEST_REDIS_URL")
+    if not redis_url:
+        pytest.skip("set TEST_REDIS_URL (e.g. redis://127.0.0.1:6379/15) to test shared rate limits")
+    from webapp.extensions import limiter
+
+    settings = dict(WTF_CSRF_ENABLED=False, RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI=redis_url,
+                    LOGIN_RATE_LIMIT="2 per minute")
+    with app_for(database_url_for(tmp_path), **settings) as first:
+        limiter.reset()
+        statuses = [first.test_client().post("/auth/login", data={"username": "x", "password": "y"}).status_code]
+        with app_for(database_url_for(tmp_path), **settings) as second:
+            client = second.test_client()
+            statuses += [client.post("/auth/login", data={"username": "x", "password": "y"}).status_code
+                         for _ in range(2)]
+            limiter.reset()
+    assert statuses == [422, 422, 429]

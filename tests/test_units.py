@@ -30,7 +30,8 @@ def test_cursors_round_trip():
     assert Cursor.decode(cursor.encode()) == cursor
 
 
-@pytest.mark.parametrize("text", [None, "", "abc", "1_", "_1", "-1_2", "1_2_3", "9" * 18 + "_1", "1.5_2"])
+@pytest.mark.parametrize("text", [None, "", "abc", "1_", "_1", "-1_2", "1_2_3", "9" * 18 + "_1", "1.5_2",
+                                  "1_2147483648", "1_99999999999", "\u0661\u0662_\u0663", "1_2\n"])
 def test_malformed_cursors_decode_to_none(text):
     assert Cursor.decode(text) is None
 
@@ -38,6 +39,10 @@ def test_malformed_cursors_decode_to_none(text):
 def test_avatars_are_stable_and_differ_by_name():
     assert avatar_svg("alice") == avatar_svg("ALICE")
     assert avatar_svg("alice") != avatar_svg("bob")
+
+
+def test_avatars_escape_the_initial():
+    assert ">&lt;</text>" in avatar_svg("<b>")
 
 
 @pytest.mark.parametrize(("target", "safe"), [("/messages?before=1_2", True), ("/", True), ("", False),

@@ -9,6 +9,7 @@ from config import Config
 
 from .database import configure_sqlite, default_database_uri, normalize_database_uri
 from .extensions import csrf, db, limiter, login_manager, migrate
+from .wrappers import AppRequest
 
 PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -21,6 +22,7 @@ def create_app(config_class: type = Config) -> Flask:
         static_folder=os.path.join(PROJECT_ROOT, "static"),
         instance_path=os.environ.get("INSTANCE_PATH") or os.path.join(PROJECT_ROOT, "instance"),
     )
+    app.request_class = AppRequest
     app.config.from_object(config_class)
     load_instance_settings(app)
     register_extensions(app)
@@ -44,16 +46,20 @@ def instance_secret_key(app: Flask) -> str:
     """A secret generated once into the instance folder, so restarts keep people signed in."""
     os.makedirs(app.instance_path, exist_ok=True)
     path = os.path.join(app.instance_path, "secret_key")
-    try:
-        # O_EXCL: when several workers start at once, exactly one writes the key.
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        with open(path, encoding="ascii") as existing:
-            return existing.read().strip()
-    with os.fdopen(fd, "w", encoding="ascii") as new:
-        key = secrets.token_hex(32)
-        new.write(key)
-    return key
+    if not os.path.exists(path):
+        # Written whole to a private file, then linked into place: when several workers start
+        # at once, one link wins and nobody ever reads a half-written key.
+        draft = f"{path}.{os.getpid()}.{secrets.token_hex(4)}"
+        with open(os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w", encoding="ascii") as file:
+            file.write(secrets.token_hex(32))
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(draft)
+    with open(path, encoding="ascii") as existing:
+        return existing.read().strip()
 
 
 def register_extensions(app: Flask) -> None:

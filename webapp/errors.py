@@ -1,11 +1,14 @@
 """Error pages and fragments: a clear message for people, never a stack trace."""
 from flask import Flask, make_response, render_template
+from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from .extensions import db
-from .htmx import wants_fragment
+from .htmx import vary_on_htmx, wants_fragment
 
+TITLES = {400: "Bad request", 403: "Forbidden", 404: "Not found", 405: "Not allowed", 413: "Too large",
+          429: "Slow down", 500: "Server error"}
 MESSAGES = {
     400: "The request could not be understood. Please reload the page and try again.",
     403: "You are not allowed to do that.",
@@ -26,15 +29,22 @@ def error_response(status: int, message: str):
         response.headers["HX-Retarget"] = "#alerts"
         response.headers["HX-Reswap"] = "innerHTML"
     else:
-        response = make_response(render_template("errors/error.html", status=status, message=message), status)
-    response.vary.add("HX-Request")
-    return response
+        title = TITLES.get(status, "Error")
+        response = make_response(render_template("errors/error.html", title=title, message=message), status)
+    return vary_on_htmx(response)
 
 
 def handle_http_error(error: HTTPException):
-    """Render any HTTP error the app raises with a message made for people."""
+    """Render any HTTP error with a message made for people: the app's own, or ours for the status."""
     status = error.code or 500
-    return error_response(status, MESSAGES.get(status, error.description or MESSAGES[400]))
+    if error.description != type(error).description:
+        return error_response(status, error.description)  # raised by the app with its own words
+    return error_response(status, MESSAGES.get(status, MESSAGES[400]))
+
+
+def handle_rate_limit(error: RateLimitExceeded):
+    """Too many attempts: say so plainly (the limiter's own text is "3 per 1 minute")."""
+    return error_response(429, MESSAGES[429])
 
 
 def handle_csrf_error(error: CSRFError):
@@ -52,5 +62,6 @@ def handle_internal_error(error: Exception):
 def register_error_handlers(app: Flask) -> None:
     """Route every error through the page-or-fragment error renderer."""
     app.register_error_handler(CSRFError, handle_csrf_error)
+    app.register_error_handler(RateLimitExceeded, handle_rate_limit)
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(InternalServerError, handle_internal_error)

@@ -1,5 +1,7 @@
-"""What the forms of every area share beyond validators."""
+"""What the forms of every area share: their base class, the body field, the uniqueness race."""
+from flask import request
 from flask_wtf import FlaskForm
+from flask_wtf.form import _Auto
 from sqlalchemy.exc import IntegrityError
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
@@ -8,15 +10,16 @@ from .extensions import db
 from .validators import no_control_characters, strip_whitespace
 
 
-def commit_or_report_taken(form: FlaskForm) -> bool:
-    """Commit; if a twin request took the username or e-mail first, say so on the form instead."""
-    try:
-        db.session.commit()
-        return True
-    except IntegrityError:
-        db.session.rollback()
-        form.username.errors.append("That username or e-mail address was just taken. Please choose another.")
-        return False
+class AppForm(FlaskForm):
+    """The base of every form: fields are read from the submitted form fields only."""
+
+    class Meta:
+        def wrap_formdata(self, form, formdata):
+            """Flask-WTF also feeds uploaded files and JSON bodies to the fields; a file or a
+            number where text belongs would crash the validators, so only form fields count."""
+            if formdata is _Auto:
+                return request.form if request.method in ("POST", "PUT", "PATCH", "DELETE") else None
+            return formdata
 
 
 def short_text_field(label: str, empty_message: str, max_length: int = 140) -> TextAreaField:
@@ -30,3 +33,14 @@ def short_text_field(label: str, empty_message: str, max_length: int = 140) -> T
             no_control_characters,
         ],
     )
+
+
+def commit_or_report_taken(form: FlaskForm) -> bool:
+    """Commit; if a twin request took the username or e-mail first, say so on the form instead."""
+    try:
+        db.session.commit()
+        return True
+    except IntegrityError:
+        db.session.rollback()
+        form.username.errors.append("That username or e-mail address was just taken. Please choose another.")
+        return False

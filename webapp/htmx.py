@@ -22,8 +22,17 @@ def is_htmx() -> bool:
 def render(page_template: str, fragment_template: str, /, status: int = 200, **context) -> Response:
     """Render the page, or only its fragment for htmx; either way the answer varies on HX-Request."""
     template = fragment_template if wants_fragment() else page_template
-    response = make_response(render_template(template, **context), status)
-    response.vary.add("HX-Request")
+    return vary_on_htmx(make_response(render_template(template, **context), status))
+
+
+def render_fragment(fragment_template: str, /, status: int = 200, **context) -> Response:
+    """Render a fragment that has no page of its own (the badge), with the same Vary."""
+    return vary_on_htmx(make_response(render_template(fragment_template, **context), status))
+
+
+def vary_on_htmx(response: Response) -> Response:
+    """Mark an answer as depending on the htmx headers that decide page or fragment."""
+    response.vary.update(("HX-Request", "HX-History-Restore-Request"))
     return response
 
 
@@ -47,15 +56,17 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
-def current_page_path() -> str:
-    """The path of the page the user is on: htmx's HX-Current-URL when on this host, else this URL."""
+def current_page_path() -> str | None:
+    """The path of the page the user is on: htmx's HX-Current-URL when on this host, else this
+    URL when it is a page; None when all we know is a fragment's URL (never a place to return to)."""
     current = request.headers.get("HX-Current-URL")
     if current:
         parts = urlsplit(current)
-        if parts.netloc == request.host:
-            path = parts.path + (f"?{parts.query}" if parts.query else "")
-            if safe_next(path):
-                return path
+        path = parts.path + (f"?{parts.query}" if parts.query else "")
+        if parts.netloc == request.host and safe_next(path):
+            return path
+    if wants_fragment():
+        return None
     return request.full_path.rstrip("?")
 
 

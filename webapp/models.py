@@ -5,15 +5,18 @@ import re
 from datetime import datetime, timezone
 
 from flask_login import UserMixin
-from sqlalchemy import DateTime, ForeignKey, Index, String, UniqueConstraint, func, select
+from sqlalchemy import DateTime, ForeignKey, Index, String, UniqueConstraint, func, or_, select, update
 from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.types import TypeDecorator
 
 from .extensions import db
 
 
-# What a username may be: the registration form enforces it, and lookups skip anything else.
-USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9_.-]{3,32}$")
+# What a username may be: the forms enforce it, and lookups skip anything else.
+USERNAME_MIN_LENGTH, USERNAME_MAX_LENGTH = 3, 32
+USERNAME_CHARACTERS = "A-Za-z0-9_.-"
+USERNAME_PATTERN = re.compile(f"[{USERNAME_CHARACTERS}]{{{USERNAME_MIN_LENGTH},{USERNAME_MAX_LENGTH}}}")
 
 
 def utcnow() -> datetime:
@@ -51,7 +54,7 @@ class User(UserMixin, db.Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    username: Mapped[str] = mapped_column(String(32))
+    username: Mapped[str] = mapped_column(String(USERNAME_MAX_LENGTH))
     email: Mapped[str] = mapped_column(String(254), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     about_me: Mapped[str] = mapped_column(String(280), default="")
@@ -65,12 +68,18 @@ class User(UserMixin, db.Model):
         return f"<User {self.username}>"
 
     @classmethod
+    def named(cls, username: str):
+        """The condition "is called `username`", without regard to case (the lower(username) index);
+        None for a name no user can have, so callers skip the query (and PostgreSQL never sees a NUL)."""
+        if not USERNAME_PATTERN.fullmatch(username):
+            return None
+        return func.lower(cls.username) == username.lower()
+
+    @classmethod
     def by_username(cls, username: str) -> User | None:
-        """Find a user by name without regard to case (served by the lower(username) index)."""
-        if not USERNAME_PATTERN.match(username):
-            return None  # no such name can exist: no query, and no NUL byte sent to PostgreSQL
-        stmt = select(cls).where(func.lower(cls.username) == username.lower())
-        return db.session.scalar(stmt)
+        """Find a user by name without regard to case."""
+        condition = cls.named(username)
+        return None if condition is None else db.session.scalar(select(cls).where(condition))
 
     @classmethod
     def by_email(cls, email: str) -> User | None:
@@ -90,21 +99,28 @@ class User(UserMixin, db.Model):
         # it the planner may scan the whole table (measured by bench/run.py on 200k messages).
         return stmt.order_by(Message.timestamp).limit(limit)
 
-    def mark_messages_read_up_to(self, moment: datetime) -> bool:
-        """Move the read marker forward to `moment`, never back; whether it moved."""
+    def mark_messages_read_up_to(self, moment: datetime) -> None:
+        """Move the read marker forward to `moment`, never back, even against another tab."""
         if self.last_message_read_time is not None and moment <= self.last_message_read_time:
-            return False
-        self.last_message_read_time = moment
-        return True
+            return
+        # The condition is in the UPDATE itself: two inboxes opened at once cannot move it back.
+        db.session.execute(
+            update(User)
+            .where(User.id == self.id)
+            .where(or_(User.last_message_read_time.is_(None), User.last_message_read_time < moment))
+            .values(last_message_read_time=moment)
+        )
+        db.session.commit()
+        set_committed_value(self, "last_message_read_time", moment)
 
     @classmethod
     def card_by_username(cls, username: str) -> tuple[User, int] | None:
         """A user and their number of posts, in one query (for the popover card)."""
-        if not USERNAME_PATTERN.match(username):
+        condition = cls.named(username)
+        if condition is None:
             return None
         post_count = select(func.count(Post.id)).where(Post.user_id == cls.id).scalar_subquery()
-        stmt = select(cls, post_count).where(func.lower(cls.username) == username.lower())
-        row = db.session.execute(stmt).first()
+        row = db.session.execute(select(cls, post_count).where(condition)).first()
         return (row[0], row[1]) if row else None
 
 

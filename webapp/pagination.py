@@ -17,7 +17,9 @@ from sqlalchemy import Select, tuple_
 from .extensions import db
 
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-CURSOR_PATTERN = re.compile(r"^(\d{1,17})_(\d{1,18})$")
+# ASCII digits only; ids fit the 32-bit INTEGER column, so PostgreSQL never sees one out of range.
+CURSOR_PATTERN = re.compile(r"([0-9]{1,17})_([0-9]{1,10})", re.ASCII)
+MAX_ID = 2**31 - 1
 
 
 @dataclass(frozen=True)
@@ -34,14 +36,11 @@ class Cursor:
     @classmethod
     def decode(cls, text: str | None) -> Cursor | None:
         """Parse a cursor from a URL; anything malformed means no cursor (the first page)."""
-        match = CURSOR_PATTERN.match(text or "")
-        if not match:
+        match = CURSOR_PATTERN.fullmatch(text or "")
+        if not match or int(match.group(2)) > MAX_ID:
             return None
-        try:
-            moment = EPOCH + timedelta(microseconds=int(match.group(1)))
-        except OverflowError:
-            return None
-        return cls(moment, int(match.group(2)))
+        # 17 digits of microseconds reach the year 5138, well inside what datetime holds.
+        return cls(EPOCH + timedelta(microseconds=int(match.group(1))), int(match.group(2)))
 
     @classmethod
     def of(cls, row: Any) -> Cursor:

@@ -1,5 +1,6 @@
 """The one place for security headers, the strict Content Security Policy among them."""
 from flask import Flask, Response
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -36,6 +37,9 @@ def add_security_headers(response: Response, https_only: bool) -> Response:
 
 
 def init_security(app: Flask) -> None:
-    """Attach the security headers to every response of the app."""
+    """Attach the security headers to every response, and trust the configured proxies only."""
     https_only = app.config["SESSION_COOKIE_SECURE"]
     app.after_request(lambda response: add_security_headers(response, https_only))
+    hops = app.config["TRUSTED_PROXY_COUNT"]
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)

@@ -9,10 +9,11 @@ from .timefmt import full_utc, iso_utc, relative_time
 HTMX_VERSION = "2.0.11"
 BOOTSTRAP_VERSION = "5.3.9"
 
-# htmx 2 swaps 2xx answers and 422 form errors in place; other errors are swapped too,
-# because the server retargets them to the page's #alerts region (see webapp.errors).
+# htmx 2 swaps 2xx answers and 422 form errors in place. Other errors swap only where the
+# server placed them with HX-Retarget or HX-Reswap (static/app.js): the app's own error
+# answers go to the #alerts region (webapp.errors), while a proxy's 502 leaves the page alone.
 HTMX_CONFIG = {
-    "historyCacheSize": 0,  # private messages never sit in localStorage
+    "historyCacheSize": 0,  # private messages never sit in the browser's history storage
     "includeIndicatorStyles": False,  # no inline <style>: the CSP forbids it
     "allowEval": False,
     "allowScriptTags": False,
@@ -22,7 +23,7 @@ HTMX_CONFIG = {
         {"code": "204", "swap": False},
         {"code": "[23]..", "swap": True},
         {"code": "422", "swap": True},
-        {"code": "[45]..", "swap": True, "error": True},
+        {"code": "[45]..", "swap": False, "error": True},
     ],
 }
 

@@ -248,3 +248,23 @@ def test_a_mouse_passing_over_names_fires_no_request(new_page, live_server):
     page.mouse.move(900, 900)
     page.wait_for_timeout(600)
     assert fetches == []
+
+
+def test_a_proxy_error_leaves_the_form_and_the_badge_alone(new_page, live_server):
+    make_user(live_server.app, "bob")
+    page = new_page()
+    register_and_login(page, "anna")
+    page.goto("/send-message/bob")
+    # A gateway in front of the app fails: its error page must not replace what the user typed.
+    page.route("**/send-message/bob", lambda route: route.fulfill(status=502, body="<h1>Bad Gateway</h1>"))
+    page.route("**/notifications/badge*", lambda route: route.fulfill(status=504, body="Gateway Time-out"))
+    with no_page_load(page):
+        page.fill("textarea[name=message]", "please arrive")
+        page.click("main button[type=submit]")
+        page.wait_for_timeout(1500)  # a badge poll (every second here) fails meanwhile too
+        expect(page.locator("textarea[name=message]")).to_have_value("please arrive")
+        expect(page.locator("#unread-badge")).to_be_attached()
+    expect(page.locator("text=Bad Gateway")).to_have_count(0)
+    page.unroute("**/send-message/bob")
+    page.click("main button[type=submit]")
+    expect(page.locator(".send-form [role=status]")).to_have_text("Your message has been sent.")

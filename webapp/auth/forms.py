@@ -1,24 +1,26 @@
 """Registration and login forms."""
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Regexp, ValidationError
 
-from ..models import User
+from ..forms import AppForm
+from ..models import USERNAME_CHARACTERS, USERNAME_MAX_LENGTH, USERNAME_MIN_LENGTH, User
 from ..validators import lowercase, no_control_characters, strip_whitespace
 
-USERNAME_RULES = Regexp(
-    r"^[A-Za-z0-9_.-]+$",
-    message="Use only letters, digits, dots, dashes and underscores.",
-)  # with Length(3, 32), this is models.USERNAME_PATTERN, told field by field
+# models.USERNAME_PATTERN, told rule by rule so that each error says what is wrong.
+USERNAME_RULES = [
+    DataRequired(),
+    Length(min=USERNAME_MIN_LENGTH, max=USERNAME_MAX_LENGTH),
+    Regexp(f"^[{USERNAME_CHARACTERS}]+\\Z", message="Use only letters, digits, dots, dashes and underscores."),
+]
 
 
-class RegistrationForm(FlaskForm):
+class RegistrationForm(AppForm):
     """A new account: unique name and e-mail (without regard to case), password twice."""
 
     username = StringField(
         "Username",
         filters=[strip_whitespace],
-        validators=[DataRequired(), Length(min=3, max=32), USERNAME_RULES],
+        validators=USERNAME_RULES,
     )
     email = EmailField(
         "Email",
@@ -48,7 +50,7 @@ class RegistrationForm(FlaskForm):
             raise ValidationError("An account with that e-mail address already exists.")
 
 
-class LoginForm(FlaskForm):
+class LoginForm(AppForm):
     """Sign in with a username (any case) and password."""
 
     username = StringField(

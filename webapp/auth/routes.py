@@ -16,7 +16,13 @@ def login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
+def register_limit() -> str:
+    """The configured rate limit for registrations."""
+    return current_app.config["REGISTER_RATE_LIMIT"]
+
+
 @bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(register_limit, methods=["POST"])
 def register():
     """Create an account, then send the new user to the login page."""
     if current_user.is_authenticated:

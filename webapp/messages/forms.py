@@ -1,11 +1,10 @@
 """The private-message form."""
 import secrets
 
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, SubmitField
 from wtforms.validators import Optional, Regexp
 
-from ..forms import short_text_field
+from ..forms import AppForm, short_text_field
 
 
 def new_submission_token() -> str:
@@ -13,7 +12,7 @@ def new_submission_token() -> str:
     return secrets.token_hex(16)
 
 
-class MessageForm(FlaskForm):
+class MessageForm(AppForm):
     """A message: 1 to 140 characters once trimmed, with the form's one-time submission token."""
 
     message = short_text_field("Message", empty_message="Write a message first.")

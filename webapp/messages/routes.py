@@ -54,9 +54,7 @@ def render_send(recipient: User, form: MessageForm, status: int = 200, notice: s
 def store_message(recipient: User, body: str, token: str | None) -> None:
     """Store a message once: the same form submitted twice with the same text is one message."""
     if token:
-        earlier = db.session.scalar(
-            select(Message).where(Message.sender_id == current_user.id, Message.submission_token == token)
-        )
+        earlier = sent_with_token(token)
         if earlier is not None:
             if earlier.body == body:
                 return
@@ -65,8 +63,17 @@ def store_message(recipient: User, body: str, token: str | None) -> None:
     try:
         db.session.commit()
     except IntegrityError:
-        # The twin submission won the race and stored this very message.
         db.session.rollback()
+        if token and sent_with_token(token) is not None:
+            return  # the twin submission won the race and stored this very message
+        abort(404)  # the recipient's account was deleted meanwhile: nothing was sent
+
+
+def sent_with_token(token: str) -> Message | None:
+    """The message I already sent from the form that carried this token, if any."""
+    return db.session.scalar(
+        select(Message).where(Message.sender_id == current_user.id, Message.submission_token == token)
+    )
 
 
 @bp.get("/messages")
@@ -77,8 +84,8 @@ def inbox():
     page = paginate(stmt, Message, current_app.config["MESSAGES_PER_PAGE"])
     read_before = current_user.last_message_read_time
     # Read up to the newest message shown, not "now": one arriving meanwhile stays unread.
-    if page.items and current_user.mark_messages_read_up_to(page.items[0].timestamp):
-        db.session.commit()
+    if page.items:
+        current_user.mark_messages_read_up_to(page.items[0].timestamp)
     return render("messages/inbox.html", "messages/_inbox_update.html",
                   page=page, box="inbox", read_before=read_before)
 

@@ -3,7 +3,7 @@ from flask import Blueprint, make_response, request
 from flask_login import login_required
 
 from ..activity import passive
-from ..htmx import render
+from ..htmx import render_fragment
 from . import unread_badge_count
 
 bp = Blueprint("notifications", __name__)
@@ -18,7 +18,7 @@ def badge():
     if request.args.get("shown", type=int) == count:
         response = make_response("", 204)
     else:
-        response = render("notifications/_badge.html", "notifications/_badge.html", count=count)
+        response = render_fragment("notifications/_badge.html", count=count)
     # Every answer is fresh: a cached badge would show a stale count.
     response.headers["Cache-Control"] = "no-store"
     return response

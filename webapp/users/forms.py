@@ -1,20 +1,20 @@
 """The edit-profile form."""
-from flask_wtf import FlaskForm
 from wtforms import StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from ..auth.forms import USERNAME_RULES
+from ..forms import AppForm
 from ..models import User
 from ..validators import no_control_characters, strip_whitespace
 
 ABOUT_ME_MAX_LENGTH = 280
 
 
-class EditProfileForm(FlaskForm):
+class EditProfileForm(AppForm):
     """A new username (still unique without regard to case) and the 'about me' text."""
 
     username = StringField(
-        "Username", filters=[strip_whitespace], validators=[DataRequired(), Length(min=3, max=32), USERNAME_RULES]
+        "Username", filters=[strip_whitespace], validators=USERNAME_RULES
     )
     about_me = TextAreaField(
         "About me",

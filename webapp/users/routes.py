@@ -7,7 +7,7 @@ from ..activity import passive
 from ..avatars import avatar_svg
 from ..forms import commit_or_report_taken
 from ..htmx import render
-from ..models import Post, User
+from ..models import USERNAME_PATTERN, Post, User
 from ..pagination import paginate
 from .forms import EditProfileForm
 
@@ -57,7 +57,9 @@ def popover(username):
     """The hover card: avatar, about me, last seen, post count and the next action."""
     card = User.card_by_username(username)
     if card is None:
-        return render("users/popover.html", "users/_popover.html", 404, user=None, post_count=0)
+        response = render("users/popover.html", "users/_popover.html", 404, user=None, post_count=0)
+        response.headers["HX-Reswap"] = "innerHTML"  # an error answer htmx should still show in the card
+        return response
     user, post_count = card
     response = render("users/popover.html", "users/_popover.html", user=user, post_count=post_count)
     # Hovering the same name again within a minute costs no request at all.
@@ -69,6 +71,8 @@ def popover(username):
 @passive
 def avatar(username):
     """The avatar drawn from the name alone: no database, cacheable by anyone."""
+    if not USERNAME_PATTERN.fullmatch(username):
+        abort(404)  # and the drawing cache only ever holds names a user could have
     response = Response(avatar_svg(username), mimetype="image/svg+xml")
     response.headers["Cache-Control"] = "public, max-age=86400"
     return response
