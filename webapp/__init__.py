@@ -77,9 +77,9 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     """One blueprint per area of the domain."""
     from .auth.routes import bp as auth_bp
-    from .posts.routes import bp as posts_bp
     from .messages.routes import bp as messages_bp
     from .notifications.routes import bp as notifications_bp
+    from .posts.routes import bp as posts_bp
     from .users.routes import bp as users_bp
 
     app.register_blueprint(auth_bp, url_prefix="/auth")

@@ -12,7 +12,6 @@ from sqlalchemy.types import TypeDecorator
 
 from .extensions import db
 
-
 # What a username may be: the forms enforce it, and lookups skip anything else.
 USERNAME_MIN_LENGTH, USERNAME_MAX_LENGTH = 3, 32
 USERNAME_CHARACTERS = "A-Za-z0-9_.-"

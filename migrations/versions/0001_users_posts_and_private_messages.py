@@ -1,13 +1,12 @@
 """users, posts and private messages
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-24 08:21:33.585993
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0001'

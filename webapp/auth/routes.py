@@ -3,8 +3,8 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user, login_user, logout_user
 
 from ..extensions import db, limiter
-from ..htmx import safe_next
 from ..forms import commit_or_report_taken
+from ..htmx import safe_next
 from ..models import User
 from ..passwords import hash_password, needs_rehash, spend_verification_time, verify_password
 from .forms import LoginForm, RegistrationForm

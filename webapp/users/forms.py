@@ -1,6 +1,6 @@
 """The edit-profile form."""
 from wtforms import StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Length, ValidationError
+from wtforms.validators import Length, ValidationError
 
 from ..auth.forms import USERNAME_RULES
 from ..forms import AppForm
