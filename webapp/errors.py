@@ -24,8 +24,8 @@ def error_response(status: int, message: str):
     """The error as a full page, or for htmx as an alert fragment swapped into #alerts."""
     if wants_fragment():
         response = make_response(render_template("errors/_alert.html", message=message), status)
-        # htmx swaps error answers (see the htmx-config meta) into the page's alert region,
-        # never into the badge or form that asked.
+        # Into the page's alert region, never into the badge or form that asked: static/app.js
+        # swaps an error answer only where HX-Retarget or HX-Reswap puts it.
         response.headers["HX-Retarget"] = "#alerts"
         response.headers["HX-Reswap"] = "innerHTML"
     else:
