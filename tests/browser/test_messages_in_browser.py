@@ -18,6 +18,14 @@ def make_user(app, username):
         db.session.commit()
 
 
+def send_in_place(page, recipient: str, text: str, click: str = "click"):
+    """Open the send form, type, submit (click or dblclick) and wait for the confirmation."""
+    page.goto(f"/send-message/{recipient}")
+    page.fill("textarea[name=message]", text)
+    getattr(page, click)("main button[type=submit]")
+    expect(page.locator(".send-form [role=status]")).to_have_text("Your message has been sent.")
+
+
 def stored_bodies(app):
     with app.app_context():
         return [m.body for m in db.session.scalars(db.select(Message).order_by(Message.id))]
@@ -51,10 +59,7 @@ def test_a_double_click_sends_one_message(new_page, live_server):
     make_user(live_server.app, "bob")
     page = new_page()
     register_and_login(page, "anna")
-    page.goto("/send-message/bob")
-    page.fill("textarea[name=message]", "once")
-    page.dblclick("main button[type=submit]")
-    expect(page.locator(".send-form [role=status]")).to_have_text("Your message has been sent.")
+    send_in_place(page, "bob", "once", click="dblclick")
     page.wait_for_timeout(300)
     assert stored_bodies(live_server.app) == ["once"]
 
@@ -131,10 +136,7 @@ def test_the_badge_appears_when_a_message_arrives_and_clears_in_the_inbox(new_pa
 
     sender = new_page()
     register_and_login(sender, "carl")
-    sender.goto("/send-message/anna")
-    sender.fill("textarea[name=message]", "Are you there?")
-    sender.click("main button[type=submit]")
-    expect(sender.locator(".send-form [role=status]")).to_have_text("Your message has been sent.")
+    send_in_place(sender, "anna", "Are you there?")
 
     with no_page_load(reader):
         expect(badge).to_be_visible(timeout=5000)
