@@ -18,7 +18,7 @@ class AppForm(FlaskForm):
             """Flask-WTF also feeds uploaded files and JSON bodies to the fields; a file or a
             number where text belongs would crash the validators, so only form fields count."""
             if formdata is _Auto:
-                return request.form if request.method in ("POST", "PUT", "PATCH", "DELETE") else None
+                return request.form if form.is_submitted() else None
             return formdata
 
 

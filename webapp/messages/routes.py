@@ -9,6 +9,7 @@ from ..extensions import db, limiter
 from ..htmx import render, wants_fragment
 from ..models import Message, User
 from ..pagination import paginate
+from ..users import user_or_404
 from .forms import MessageForm
 
 bp = Blueprint("messages", __name__)
@@ -29,9 +30,7 @@ def sender_key() -> str:
 @limiter.limit(send_limit, methods=["POST"], key_func=sender_key)
 def send(recipient):
     """The send form: in place with htmx, Post/Redirect/Get back to the profile without."""
-    user = User.by_username(recipient)
-    if user is None:
-        abort(404)
+    user = user_or_404(recipient)
     form = MessageForm() if request.method == "POST" else MessageForm.blank()
     if user.id == current_user.id:
         # The page explains the rule instead of offering a form; nothing is stored.

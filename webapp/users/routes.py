@@ -9,17 +9,10 @@ from ..forms import commit_or_report_taken
 from ..htmx import render
 from ..models import USERNAME_PATTERN, Post, User
 from ..pagination import paginate
+from . import user_or_404
 from .forms import EditProfileForm
 
 bp = Blueprint("users", __name__)
-
-
-def user_or_404(username: str) -> User:
-    """The user with this name (any case), or a 404 page."""
-    user = User.by_username(username)
-    if user is None:
-        abort(404)
-    return user
 
 
 @bp.get("/user/<username>")
