@@ -20,11 +20,6 @@ PASSWORD = "correct horse battery"
 HTMX = {"HX-Request": "true"}
 
 
-def make_config(database_url: str, **overrides) -> type:
-    """A TestConfig subclass pointing at one database, with per-test overrides."""
-    return type("PerTestConfig", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": database_url, **overrides})
-
-
 def database_url_for(tmp_path) -> str:
     """PostgreSQL from TEST_DATABASE_URL, else a new SQLite file for this test."""
     return os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'test.sqlite'}"
@@ -42,23 +37,31 @@ def reset_database() -> None:
         db.create_all()
 
 
-@contextmanager
-def app_for(database_url: str, **overrides):
-    """An app on a fresh database; its connections are closed afterwards."""
-    app = create_app(make_config(database_url, **overrides))
-    with app.app_context():
-        reset_database()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+@pytest.fixture
+def make_app(tmp_path):
+    """Build apps on this test's one fresh database, TestConfig plus `overrides`; all are closed
+    at the end. The database is emptied once, when the first app is made."""
+    apps = []
+
+    def make(**overrides):
+        app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=database_url_for(tmp_path), **overrides)
+        if not apps:
+            with app.app_context():
+                reset_database()
+        apps.append(app)
+        return app
+
+    yield make
+    for app in apps:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
 
 
 @pytest.fixture
-def app(tmp_path):
+def app(make_app):
     """The app with CSRF off for brevity (tests/test_security.py checks it on)."""
-    with app_for(database_url_for(tmp_path), WTF_CSRF_ENABLED=False) as application:
-        yield application
+    return make_app(WTF_CSRF_ENABLED=False)
 
 
 @pytest.fixture
@@ -66,48 +69,53 @@ def client(app):
     return app.test_client()
 
 
+# Seed helpers: rows stored straight in the database, for the fixtures below and the browser tests.
+
+def seed_user(app, username: str, password: str = PASSWORD, about_me: str = "") -> int:
+    """Create a user; returns its id."""
+    with app.app_context():
+        user = User(username=username, email=f"{username.lower()}@example.org",
+                    password_hash=hash_password(password), about_me=about_me)
+        db.session.add(user)
+        db.session.commit()
+        return user.id
+
+
+def seed_message(app, sender: str, recipient: str, body: str = "hello", timestamp=None) -> int:
+    """Store a message between two usernames, optionally at a given moment; returns its id."""
+    with app.app_context():
+        message = Message(sender=User.by_username(sender), recipient=User.by_username(recipient),
+                          body=body, timestamp=timestamp or utcnow())
+        db.session.add(message)
+        db.session.commit()
+        return message.id
+
+
+def seed_post(app, author: str, body: str = "a post", timestamp=None) -> int:
+    """Store a post by a username, optionally at a given moment; returns its id."""
+    with app.app_context():
+        post = Post(author=User.by_username(author), body=body, timestamp=timestamp or utcnow())
+        db.session.add(post)
+        db.session.commit()
+        return post.id
+
+
 @pytest.fixture
 def make_user(app):
-    """Create a user straight in the database; returns the user."""
-
-    def make(username: str, password: str = PASSWORD, about_me: str = "") -> User:
-        with app.app_context():
-            user = User(username=username, email=f"{username.lower()}@example.org",
-                        password_hash=hash_password(password), about_me=about_me)
-            db.session.add(user)
-            db.session.commit()
-            return user
-
-    return make
+    """seed_user bound to this test's app."""
+    return lambda username, password=PASSWORD, about_me="": seed_user(app, username, password, about_me)
 
 
 @pytest.fixture
 def add_message(app):
-    """Store a message between two usernames, optionally at a given moment."""
-
-    def add(sender: str, recipient: str, body: str = "hello", timestamp=None) -> int:
-        with app.app_context():
-            message = Message(sender=User.by_username(sender), recipient=User.by_username(recipient),
-                              body=body, timestamp=timestamp or utcnow())
-            db.session.add(message)
-            db.session.commit()
-            return message.id
-
-    return add
+    """seed_message bound to this test's app."""
+    return lambda sender, recipient, body="hello", timestamp=None: seed_message(app, sender, recipient, body, timestamp)
 
 
 @pytest.fixture
 def add_post(app):
-    """Store a post by a username, optionally at a given moment."""
-
-    def add(author: str, body: str = "a post", timestamp=None) -> int:
-        with app.app_context():
-            post = Post(author=User.by_username(author), body=body, timestamp=timestamp or utcnow())
-            db.session.add(post)
-            db.session.commit()
-            return post.id
-
-    return add
+    """seed_post bound to this test's app."""
+    return lambda author, body="a post", timestamp=None: seed_post(app, author, body, timestamp)
 
 
 class AuthActions:

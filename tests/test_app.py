@@ -3,28 +3,24 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
-from config import Config
+from config import from_environment
 from webapp import create_app
 from webapp.database import normalize_database_uri
 from webapp.extensions import db
 from webapp.models import Message, Post, User
 
 
-def dev_config(**overrides) -> type:
-    return type("DevConfig", (Config,), {"SECRET_KEY": None, "SQLALCHEMY_DATABASE_URI": None, **overrides})
-
-
 def test_the_development_secret_survives_a_restart(tmp_path, monkeypatch):
     monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "instance"))
-    first = create_app(dev_config()).config["SECRET_KEY"]
-    second = create_app(dev_config()).config["SECRET_KEY"]
+    first = create_app({}).config["SECRET_KEY"]
+    second = create_app({}).config["SECRET_KEY"]
     assert first == second and len(first) == 64
     assert (tmp_path / "instance" / "secret_key").read_text() == first
 
 
 def test_the_default_database_is_sqlite_in_the_instance_folder_with_wal(tmp_path, monkeypatch):
     monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "instance"))
-    app = create_app(dev_config())
+    app = create_app({})
     assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'instance' / 'webapp.sqlite'}"
     with app.app_context():
         with db.engine.connect() as connection:
@@ -43,22 +39,28 @@ def test_database_urls_go_through_psycopg_3(given, expected):
     assert normalize_database_uri(given) == expected
 
 
-def test_the_environment_comes_first(monkeypatch):
-    import importlib
-
-    import config
-
+def test_the_environment_is_read_when_the_app_is_created(tmp_path, monkeypatch):
+    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "instance"))
     monkeypatch.setenv("POSTS_PER_PAGE", "7")
     monkeypatch.setenv("RATELIMIT_ENABLED", "false")
-    monkeypatch.setenv("NOTIFICATION_POLL_SECONDS", "30")
-    reloaded = importlib.reload(config)
-    try:
-        assert reloaded.Config.POSTS_PER_PAGE == 7
-        assert reloaded.Config.RATELIMIT_ENABLED is False
-        assert reloaded.Config.NOTIFICATION_POLL_SECONDS == 30
-    finally:
-        monkeypatch.undo()
-        importlib.reload(config)
+    monkeypatch.setenv("SESSION_COOKIE_SECURE", "yes")
+    monkeypatch.setenv("DATABASE_URL", "postgres://u@h/db")
+    app = create_app(None, NOTIFICATION_POLL_SECONDS=30)
+    assert app.config["POSTS_PER_PAGE"] == 7
+    assert app.config["RATELIMIT_ENABLED"] is False
+    assert app.config["SESSION_COOKIE_SECURE"] is True and app.config["REMEMBER_COOKIE_SECURE"] is True
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@h/db"
+    assert app.config["NOTIFICATION_POLL_SECONDS"] == 30  # overrides come last
+
+
+def test_unset_or_empty_variables_keep_their_defaults():
+    assert from_environment({"POSTS_PER_PAGE": "", "SECRET_KEY": "  "}) == {}
+
+
+@pytest.mark.parametrize(("name", "value"), [("POSTS_PER_PAGE", "ten"), ("RATELIMIT_ENABLED", "maybe")])
+def test_a_malformed_variable_is_a_clear_error_at_startup(name, value):
+    with pytest.raises(ValueError, match=name):
+        from_environment({name: value})
 
 
 def test_usernames_are_unique_without_regard_to_case_in_the_database(app):

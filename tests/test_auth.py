@@ -145,21 +145,18 @@ def test_logout_is_post_only(client, auth, alice):
     assert client.get("/").status_code == 303
 
 
-def test_login_is_rate_limited_with_a_clear_message(tmp_path, make_user):
+def test_login_is_rate_limited_with_a_clear_message(make_app):
     from webapp.extensions import limiter
 
-    from .conftest import app_for, database_url_for
-
-    with app_for(database_url_for(tmp_path), WTF_CSRF_ENABLED=False, RATELIMIT_ENABLED=True,
-                 LOGIN_RATE_LIMIT="3 per minute") as app:
-        limiter.reset()
-        client = app.test_client()
-        statuses = [client.post("/auth/login", data={"username": "x", "password": "y"}).status_code
-                    for _ in range(4)]
-        assert statuses == [422, 422, 422, 429]
-        assert "Too many attempts" in soup(client.post("/auth/login", data={})).get_text()
-        assert client.get("/auth/login").status_code == 200  # only POSTs count
-        limiter.reset()
+    app = make_app(WTF_CSRF_ENABLED=False, RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="3 per minute")
+    limiter.reset()
+    client = app.test_client()
+    statuses = [client.post("/auth/login", data={"username": "x", "password": "y"}).status_code
+                for _ in range(4)]
+    assert statuses == [422, 422, 422, 429]
+    assert "Too many attempts" in soup(client.post("/auth/login", data={})).get_text()
+    assert client.get("/auth/login").status_code == 200  # only POSTs count
+    limiter.reset()
 
 
 def test_a_name_taken_by_a_concurrent_registration_is_an_error_not_a_crash(client, app, make_user, monkeypatch):

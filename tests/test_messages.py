@@ -297,29 +297,28 @@ def test_sent_lists_my_messages_with_their_recipients(client, alice, add_message
     assert page.select_one("li.message-new") is None
 
 
-def test_sending_is_rate_limited_per_user(tmp_path):
+def test_sending_is_rate_limited_per_user(make_app):
     from webapp.extensions import limiter
 
-    from .conftest import PASSWORD, app_for, database_url_for
+    from .conftest import PASSWORD
 
-    with app_for(database_url_for(tmp_path), WTF_CSRF_ENABLED=False, RATELIMIT_ENABLED=True,
-                 SEND_RATE_LIMIT="2 per minute") as app:
-        limiter.reset()
-        client = app.test_client()
-        for name in ("alice", "bob"):
-            client.post("/auth/register", data={"username": name, "email": f"{name}@example.org",
-                                                "password": PASSWORD, "password2": PASSWORD})
-        client.post("/auth/login", data={"username": "alice", "password": PASSWORD})
-        statuses = [client.post("/send-message/bob", data={"message": f"m{i}"}, headers=HTMX).status_code
-                    for i in range(3)]
-        assert statuses == [200, 200, 429]
-        response = client.post("/send-message/bob", data={"message": "again"}, headers=HTMX)
-        assert "Too many attempts" in response.get_data(as_text=True)
-        assert response.headers["HX-Retarget"] == "#alerts"
-        # Another user from the same address has their own allowance.
-        other = app.test_client()
-        other.post("/auth/login", data={"username": "bob", "password": PASSWORD})
-        assert other.post("/send-message/alice", data={"message": "hi"}, headers=HTMX).status_code == 200
-        with app.app_context():
-            assert db.session.scalar(select(func.count(Message.id))) == 3
-        limiter.reset()
+    app = make_app(WTF_CSRF_ENABLED=False, RATELIMIT_ENABLED=True, SEND_RATE_LIMIT="2 per minute")
+    limiter.reset()
+    client = app.test_client()
+    for name in ("alice", "bob"):
+        client.post("/auth/register", data={"username": name, "email": f"{name}@example.org",
+                                            "password": PASSWORD, "password2": PASSWORD})
+    client.post("/auth/login", data={"username": "alice", "password": PASSWORD})
+    statuses = [client.post("/send-message/bob", data={"message": f"m{i}"}, headers=HTMX).status_code
+                for i in range(3)]
+    assert statuses == [200, 200, 429]
+    response = client.post("/send-message/bob", data={"message": "again"}, headers=HTMX)
+    assert "Too many attempts" in response.get_data(as_text=True)
+    assert response.headers["HX-Retarget"] == "#alerts"
+    # Another user from the same address has their own allowance.
+    other = app.test_client()
+    other.post("/auth/login", data={"username": "bob", "password": PASSWORD})
+    assert other.post("/send-message/alice", data={"message": "hi"}, headers=HTMX).status_code == 200
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Message.id))) == 3
+    limiter.reset()

@@ -10,24 +10,23 @@ from sqlalchemy import func, select
 from webapp.extensions import db
 from webapp.models import Message, Post
 
-from .conftest import HTMX, PASSWORD, app_for, database_url_for, soup
+from .conftest import HTMX, PASSWORD, soup
 
 PROJECT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 @pytest.fixture
-def csrf_client(tmp_path, make_user):
+def csrf_client(make_app):
     """A client of an app with CSRF protection on, signed in as alice."""
-    with app_for(database_url_for(tmp_path)) as app:
-        client = app.test_client()
-        for name in ("alice", "bob"):
-            token = csrf_token(client.get("/auth/register"))
-            client.post("/auth/register", data={"username": name, "email": f"{name}@example.org", "password": PASSWORD,
-                                                "password2": PASSWORD, "csrf_token": token})
-        token = csrf_token(client.get("/auth/login"))
-        client.post("/auth/login", data={"username": "alice", "password": PASSWORD, "csrf_token": token})
-        client.application = app
-        yield client
+    app = make_app()
+    client = app.test_client()
+    for name in ("alice", "bob"):
+        token = csrf_token(client.get("/auth/register"))
+        client.post("/auth/register", data={"username": name, "email": f"{name}@example.org", "password": PASSWORD,
+                                            "password2": PASSWORD, "csrf_token": token})
+    token = csrf_token(client.get("/auth/login"))
+    client.post("/auth/login", data={"username": "alice", "password": PASSWORD, "csrf_token": token})
+    return client
 
 
 def csrf_token(response) -> str:
@@ -105,18 +104,18 @@ def test_the_htmx_config_meta_is_strict(client, alice):
     assert codes["[45].."]["swap"] is False
 
 
-def test_production_cookies_are_secure(tmp_path):
-    with app_for(database_url_for(tmp_path), SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True) as app:
-        client = app.test_client()
-        response = client.get("/auth/login")
-        assert "Secure" in response.headers["Set-Cookie"]
-        assert "max-age" in response.headers["Strict-Transport-Security"]
-        app.config["WTF_CSRF_ENABLED"] = False
-        client.post("/auth/register", data={"username": "sam", "email": "sam@example.org",
-                                            "password": PASSWORD, "password2": PASSWORD})
-        login = client.post("/auth/login", data={"username": "sam", "password": PASSWORD, "remember_me": "y"})
-        cookies = login.headers.getlist("Set-Cookie")
-        assert any(c.startswith("remember_token=") and "Secure" in c for c in cookies), cookies
+def test_production_cookies_are_secure(make_app):
+    app = make_app(SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True)
+    client = app.test_client()
+    response = client.get("/auth/login")
+    assert "Secure" in response.headers["Set-Cookie"]
+    assert "max-age" in response.headers["Strict-Transport-Security"]
+    app.config["WTF_CSRF_ENABLED"] = False
+    client.post("/auth/register", data={"username": "sam", "email": "sam@example.org",
+                                        "password": PASSWORD, "password2": PASSWORD})
+    login = client.post("/auth/login", data={"username": "sam", "password": PASSWORD, "remember_me": "y"})
+    cookies = login.headers.getlist("Set-Cookie")
+    assert any(c.startswith("remember_token=") and "Secure" in c for c in cookies), cookies
 
 
 def test_passwords_are_hashed_with_argon2id_at_owasp_strength_by_default():
@@ -145,7 +144,7 @@ def test_static_files_are_served(client, path):
     response.close()
 
 
-def test_rate_limits_are_shared_between_workers_through_redis(tmp_path):
+def test_rate_limits_are_shared_between_workers_through_redis(make_app):
     """Two app instances (two gunicorn workers) count one client's logins together."""
     redis_url = os.environ.get("TEST_REDIS_URL")
     if not redis_url:
@@ -154,12 +153,10 @@ def test_rate_limits_are_shared_between_workers_through_redis(tmp_path):
 
     settings = dict(WTF_CSRF_ENABLED=False, RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI=redis_url,
                     LOGIN_RATE_LIMIT="2 per minute")
-    with app_for(database_url_for(tmp_path), **settings) as first:
-        limiter.reset()
-        statuses = [first.test_client().post("/auth/login", data={"username": "x", "password": "y"}).status_code]
-        with app_for(database_url_for(tmp_path), **settings) as second:
-            client = second.test_client()
-            statuses += [client.post("/auth/login", data={"username": "x", "password": "y"}).status_code
-                         for _ in range(2)]
-            limiter.reset()
+    first, second = make_app(**settings), make_app(**settings)
+    limiter.reset()
+    statuses = [first.test_client().post("/auth/login", data={"username": "x", "password": "y"}).status_code]
+    client = second.test_client()
+    statuses += [client.post("/auth/login", data={"username": "x", "password": "y"}).status_code for _ in range(2)]
+    limiter.reset()
     assert statuses == [422, 422, 429]

@@ -3,8 +3,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from webapp.avatars import avatar_svg
-from webapp.htmx import safe_next
+from webapp.users.avatars import avatar_svg
+from webapp.security import safe_next
 from webapp.pagination import Cursor
 from webapp.timefmt import iso_utc, relative_time
 

@@ -2,12 +2,17 @@
 from datetime import timedelta
 from typing import Callable
 
-from flask import current_app, request
+from flask import Flask, current_app, request
 from flask_login import current_user
 from sqlalchemy import update
 
 from .extensions import db
 from .models import User, utcnow
+
+
+def init_app(app: Flask) -> None:
+    """Refresh 'last seen' before each request that a person made."""
+    app.before_request(record_last_seen)
 
 
 def passive(view: Callable) -> Callable:

@@ -60,7 +60,7 @@ def add_conversation(sender: str, recipient: str, bodies: list[str], rng: random
         db.session.add(Message(sender=author, recipient=reader, body=body, timestamp=moment))
 
 
-def register(app: Flask) -> None:
+def init_app(app: Flask) -> None:
     """Attach the app's commands to `flask`."""
 
     @app.cli.command("seed-demo")

@@ -1,9 +1,24 @@
-"""Database wiring: the embedded SQLite default and its per-connection settings."""
+"""Database wiring: the embedded SQLite default, the engine's settings, the migrations."""
 import os
 
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+
+from .extensions import db, migrate
+
+MIGRATIONS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations")
+
+
+def init_app(app: Flask) -> None:
+    """Choose the database (SQLite in the instance folder by default), then bind SQLAlchemy to it."""
+    uri = app.config.get("SQLALCHEMY_DATABASE_URI") or default_database_uri(app)
+    app.config["SQLALCHEMY_DATABASE_URI"] = normalize_database_uri(uri)
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_recycle": app.config["DATABASE_POOL_RECYCLE_SECONDS"]})
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS)
+    with app.app_context():
+        configure_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
 
 
 def default_database_uri(app: Flask) -> str:

@@ -1,11 +1,11 @@
 """Error pages and fragments: a clear message for people, never a stack trace."""
-from flask import Flask, make_response, render_template
+from flask import Flask, make_response, render_template, request
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from .extensions import db
-from .htmx import vary_on_htmx, wants_fragment
+from .htmx import reswap, retarget, vary_on_htmx
 
 TITLES = {400: "Bad request", 403: "Forbidden", 404: "Not found", 405: "Not allowed", 413: "Too large",
           429: "Slow down", 500: "Server error"}
@@ -22,12 +22,11 @@ MESSAGES = {
 
 def error_response(status: int, message: str):
     """The error as a full page, or for htmx as an alert fragment swapped into #alerts."""
-    if wants_fragment():
+    if request.htmx.wants_fragment:
         response = make_response(render_template("errors/_alert.html", message=message), status)
         # Into the page's alert region, never into the badge or form that asked: static/app.js
         # swaps an error answer only where HX-Retarget or HX-Reswap puts it.
-        response.headers["HX-Retarget"] = "#alerts"
-        response.headers["HX-Reswap"] = "innerHTML"
+        reswap(retarget(response, "#alerts"), "innerHTML")
     else:
         title = TITLES.get(status, "Error")
         response = make_response(render_template("errors/error.html", title=title, message=message), status)
@@ -59,7 +58,7 @@ def handle_internal_error(error: Exception):
     return error_response(500, MESSAGES[500])
 
 
-def register_error_handlers(app: Flask) -> None:
+def init_app(app: Flask) -> None:
     """Route every error through the page-or-fragment error renderer."""
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(RateLimitExceeded, handle_rate_limit)

@@ -3,10 +3,11 @@ from flask import request
 from flask_wtf import FlaskForm
 from flask_wtf.form import _Auto
 from sqlalchemy.exc import IntegrityError
-from wtforms import TextAreaField
-from wtforms.validators import DataRequired, Length
+from wtforms import StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Regexp
 
 from .extensions import db
+from .models import BODY_MAX_LENGTH, USERNAME_CHARACTERS, USERNAME_MAX_LENGTH, USERNAME_MIN_LENGTH
 from .validators import no_control_characters, strip_whitespace
 
 
@@ -22,7 +23,20 @@ class AppForm(FlaskForm):
             return formdata
 
 
-def short_text_field(label: str, empty_message: str, max_length: int = 140) -> TextAreaField:
+def username_field(label: str = "Username") -> StringField:
+    """A username, checked rule by rule (models.USERNAME_PATTERN) so each error says what is wrong."""
+    return StringField(
+        label,
+        filters=[strip_whitespace],
+        validators=[
+            DataRequired(),
+            Length(min=USERNAME_MIN_LENGTH, max=USERNAME_MAX_LENGTH),
+            Regexp(f"^[{USERNAME_CHARACTERS}]+\\Z", message="Use only letters, digits, dots, dashes and underscores."),
+        ],
+    )
+
+
+def short_text_field(label: str, empty_message: str, max_length: int = BODY_MAX_LENGTH) -> TextAreaField:
     """A post or message body: 1 to max_length characters once trimmed, readable text only."""
     return TextAreaField(
         label,

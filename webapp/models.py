@@ -4,18 +4,27 @@ from __future__ import annotations
 import re
 from datetime import datetime, timezone
 
+from flask import abort, current_app
 from flask_login import UserMixin
-from sqlalchemy import DateTime, ForeignKey, Index, String, UniqueConstraint, func, or_, select, update
-from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
+from sqlalchemy import DateTime, ForeignKey, Index, Select, String, UniqueConstraint, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, WriteOnlyMapped, joinedload, mapped_column, relationship
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.types import TypeDecorator
 
 from .extensions import db
+from .signals import message_sent
 
+# The limits of the domain, defined once: the columns, the forms and the templates read them.
 # What a username may be: the forms enforce it, and lookups skip anything else.
 USERNAME_MIN_LENGTH, USERNAME_MAX_LENGTH = 3, 32
 USERNAME_CHARACTERS = "A-Za-z0-9_.-"
 USERNAME_PATTERN = re.compile(f"[{USERNAME_CHARACTERS}]{{{USERNAME_MIN_LENGTH},{USERNAME_MAX_LENGTH}}}")
+EMAIL_MAX_LENGTH = 254
+PASSWORD_MIN_LENGTH, PASSWORD_MAX_LENGTH = 8, 256
+# A post or a message: 1 to 140 characters once trimmed.
+BODY_MAX_LENGTH = 140
+ABOUT_ME_MAX_LENGTH = 280
 
 
 def utcnow() -> datetime:
@@ -54,9 +63,9 @@ class User(UserMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(USERNAME_MAX_LENGTH))
-    email: Mapped[str] = mapped_column(String(254), unique=True)
+    email: Mapped[str] = mapped_column(String(EMAIL_MAX_LENGTH), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
-    about_me: Mapped[str] = mapped_column(String(280), default="")
+    about_me: Mapped[str] = mapped_column(String(ABOUT_ME_MAX_LENGTH), default="")
     last_seen: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Messages received after this moment are unread; None means nothing was ever read.
     last_message_read_time: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -81,12 +90,27 @@ class User(UserMixin, db.Model):
         return None if condition is None else db.session.scalar(select(cls).where(condition))
 
     @classmethod
+    def by_username_or_404(cls, username: str) -> User:
+        """The user with this name (any case), or a 404 page."""
+        user = cls.by_username(username)
+        if user is None:
+            abort(404)
+        return user
+
+    @classmethod
     def by_email(cls, email: str) -> User | None:
         """Find a user by e-mail address, which is stored lowercased."""
         return db.session.scalar(select(cls).where(cls.email == email.strip().lower()))
 
-    def unread_message_count(self, cap: int) -> int:
-        """Messages received since the last read, counted up to `cap` so the cost stays bounded."""
+    def update_profile(self, username: str, about_me: str) -> None:
+        """Change the name and 'about me' (the caller commits, to report a name taken meanwhile)."""
+        self.username = username
+        self.about_me = about_me
+
+    def unread_message_count(self, cap: int | None = None) -> int:
+        """Messages received since the last read, counted up to `cap` (the configured
+        UNREAD_COUNT_CAP by default) so the cost stays bounded."""
+        cap = cap or current_app.config["UNREAD_COUNT_CAP"]
         return db.session.scalar(select(func.count()).select_from(self.unread_messages_query(cap).subquery()))
 
     def unread_messages_query(self, limit: int):
@@ -137,7 +161,7 @@ class Post(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    body: Mapped[str] = mapped_column(String(140))
+    body: Mapped[str] = mapped_column(String(BODY_MAX_LENGTH))
     timestamp: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
 
@@ -145,6 +169,24 @@ class Post(db.Model):
 
     def __repr__(self) -> str:
         return f"<Post {self.id} by {self.user_id}>"
+
+    @classmethod
+    def timeline(cls) -> Select:
+        """Everyone's posts, with their authors loaded in the same query (paginate orders them)."""
+        return select(cls).options(joinedload(cls.author))
+
+    @classmethod
+    def by_author(cls, user: User) -> Select:
+        """One user's posts; their author is `user`, already loaded, so reading it costs no query."""
+        return select(cls).where(cls.user_id == user.id)
+
+    @classmethod
+    def publish(cls, author: User, body: str) -> Post:
+        """Store a new post by `author`."""
+        post = cls(author=author, body=body)
+        db.session.add(post)
+        db.session.commit()
+        return post
 
 
 class Message(db.Model):
@@ -162,7 +204,7 @@ class Message(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     sender_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     recipient_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    body: Mapped[str] = mapped_column(String(140))
+    body: Mapped[str] = mapped_column(String(BODY_MAX_LENGTH))
     timestamp: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     submission_token: Mapped[str | None] = mapped_column(String(64))
 
@@ -171,3 +213,48 @@ class Message(db.Model):
 
     def __repr__(self) -> str:
         return f"<Message {self.id} from {self.sender_id} to {self.recipient_id}>"
+
+    @classmethod
+    def received_by(cls, user: User) -> Select:
+        """The messages `user` received, with their senders loaded in the same query."""
+        return select(cls).where(cls.recipient_id == user.id).options(joinedload(cls.sender))
+
+    @classmethod
+    def sent_by(cls, user: User) -> Select:
+        """The messages `user` sent, with their recipients loaded in the same query."""
+        return select(cls).where(cls.sender_id == user.id).options(joinedload(cls.recipient))
+
+    @classmethod
+    def sent_with_token(cls, sender: User, token: str) -> Message | None:
+        """The message `sender` already sent from the form that carried this token, if any."""
+        return db.session.scalar(select(cls).where(cls.sender_id == sender.id, cls.submission_token == token))
+
+    @classmethod
+    def send_once(cls, sender: User, recipient: User, body: str, token: str | None) -> Message | None:
+        """Store a message once: the same form sent twice with the same text is one message.
+        Returns the stored message (or its twin), None when the recipient no longer exists."""
+        if token:
+            earlier = cls.sent_with_token(sender, token)
+            if earlier is not None:
+                if earlier.body == body:
+                    return earlier
+                token = None  # an old form brought back (say by Back) with new text: a new message
+        message = cls(sender=sender, recipient=recipient, body=body, submission_token=token)
+        db.session.add(message)
+        try:
+            db.session.commit()
+        except IntegrityError:
+            db.session.rollback()
+            # Either the twin submission won the race and stored this very message, or the
+            # recipient's account was deleted meanwhile and nothing was sent.
+            return cls.sent_with_token(sender, token) if token else None
+        message_sent.send(current_app._get_current_object(), message=message)
+        return message
+
+    def other_party(self, user: User) -> User:
+        """The person on the other side of this message from `user`."""
+        return self.recipient if self.sender_id == user.id else self.sender
+
+    def is_new_for(self, user: User, read_before: datetime | None) -> bool:
+        """Whether `user` received this message after their read marker stood at `read_before`."""
+        return self.recipient_id == user.id and (read_before is None or self.timestamp > read_before)

@@ -57,8 +57,10 @@ class Page:
     older: str | None = None
 
 
-def paginate(stmt: Select, model: Any, per_page: int) -> Page:
-    """Run one newest-first page of stmt, placed by the request's `before` or `after` cursor."""
+def paginate(stmt: Select, per_page: int) -> Page:
+    """Run one newest-first page of stmt (a select of one model), placed by the request's
+    `before` or `after` cursor."""
+    model = stmt.column_descriptions[0]["entity"]
     key = tuple_(model.timestamp, model.id)
     before = Cursor.decode(request.args.get("before"))
     after = None if before else Cursor.decode(request.args.get("after"))

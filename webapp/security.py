@@ -1,5 +1,10 @@
-"""The one place for security headers, the strict Content Security Policy among them."""
-from flask import Flask, Response
+"""Security in one place: the secret key, the headers, trusted proxies, safe redirects, rate limits."""
+import os
+import secrets
+from typing import Callable
+from urllib.parse import urlsplit
+
+from flask import Flask, Response, current_app
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -19,6 +24,37 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
+def init_app(app: Flask) -> None:
+    """Fill in the secret key, attach the security headers, and trust the configured proxies only."""
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = instance_secret_key(app)
+    https_only = app.config["SESSION_COOKIE_SECURE"]
+    app.after_request(lambda response: add_security_headers(response, https_only))
+    hops = app.config["TRUSTED_PROXY_COUNT"]
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+
+def instance_secret_key(app: Flask) -> str:
+    """A secret generated once into the instance folder, so restarts keep people signed in."""
+    os.makedirs(app.instance_path, exist_ok=True)
+    path = os.path.join(app.instance_path, "secret_key")
+    if not os.path.exists(path):
+        # Written whole to a private file, then linked into place: when several workers start
+        # at once, one link wins and nobody ever reads a half-written key.
+        draft = f"{path}.{os.getpid()}.{secrets.token_hex(4)}"
+        with open(os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w", encoding="ascii") as file:
+            file.write(secrets.token_hex(32))
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(draft)
+    with open(path, encoding="ascii") as existing:
+        return existing.read().strip()
+
+
 def add_security_headers(response: Response, https_only: bool) -> Response:
     """Set the security headers every response carries; HTML is private and revalidated."""
     headers = response.headers
@@ -36,10 +72,22 @@ def add_security_headers(response: Response, https_only: bool) -> Response:
     return response
 
 
-def init_security(app: Flask) -> None:
-    """Attach the security headers to every response, and trust the configured proxies only."""
-    https_only = app.config["SESSION_COOKIE_SECURE"]
-    app.after_request(lambda response: add_security_headers(response, https_only))
-    hops = app.config["TRUSTED_PROXY_COUNT"]
-    if hops:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+def safe_next(target: str | None) -> str | None:
+    """The target if it is a path on this site, else None (no open redirect, no crash)."""
+    if not target:
+        return None
+    target = target.strip()
+    if "\\" in target or any(ord(ch) < 32 for ch in target) or target.startswith("//"):
+        return None
+    try:
+        parts = urlsplit(target)
+    except ValueError:  # "http://[::1" and the like: unreadable means unsafe
+        return None
+    if parts.scheme or parts.netloc or not parts.path.startswith("/"):
+        return None
+    return target
+
+
+def configured_limit(key: str) -> Callable[[], str]:
+    """A rate limit read from the config when a request needs it, for `limiter.limit(...)`."""
+    return lambda: current_app.config[key]

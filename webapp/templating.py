@@ -1,9 +1,10 @@
-"""What templates get besides their arguments: time filters and the htmx configuration."""
+"""What every template gets besides its arguments: time filters, the limits, the htmx configuration."""
 import json
+from types import SimpleNamespace
 
 from flask import Flask
 
-from .notifications import unread_badge_count
+from . import models
 from .timefmt import full_utc, iso_utc, relative_time
 
 HTMX_VERSION = "2.0.11"
@@ -27,8 +28,17 @@ HTMX_CONFIG = {
     ],
 }
 
+# The models' limits, for hints and counters: templates never write a number of their own.
+LIMITS = SimpleNamespace(
+    body=models.BODY_MAX_LENGTH,
+    about_me=models.ABOUT_ME_MAX_LENGTH,
+    username_min=models.USERNAME_MIN_LENGTH,
+    username_max=models.USERNAME_MAX_LENGTH,
+    password_min=models.PASSWORD_MIN_LENGTH,
+)
 
-def init_templating(app: Flask) -> None:
+
+def init_app(app: Flask) -> None:
     """Register the template filters and globals."""
     app.add_template_filter(relative_time, "relative_time")
     app.add_template_filter(iso_utc, "iso_utc")
@@ -37,5 +47,5 @@ def init_templating(app: Flask) -> None:
         htmx_config=json.dumps(HTMX_CONFIG, separators=(",", ":")),
         htmx_version=HTMX_VERSION,
         bootstrap_version=BOOTSTRAP_VERSION,
-        unread_badge_count=unread_badge_count,
+        limits=LIMITS,
     )

@@ -1,16 +1,25 @@
-"""The app's request class: a form body that is not valid UTF-8 is refused, not mangled."""
+"""The app's request class: `request.htmx`, and a form body that is not UTF-8 refused, not mangled."""
+from functools import cached_property
 from urllib.parse import unquote_to_bytes
 
 from flask import Request
 from werkzeug.exceptions import BadRequest
 
+from .htmx import HtmxDetails
+
 URLENCODED = "application/x-www-form-urlencoded"
 
 
 class AppRequest(Request):
-    """Werkzeug keeps undecodable %-escapes as literal text ("%FF"); we answer 400 instead."""
+    """Werkzeug's request, with htmx's details and a strict reading of url-encoded forms."""
+
+    @cached_property
+    def htmx(self) -> HtmxDetails:
+        """What htmx says about this request (see webapp.htmx)."""
+        return HtmxDetails(self.headers)
 
     def _load_form_data(self) -> None:
+        """Werkzeug keeps undecodable %-escapes as literal text ("%FF"); we answer 400 instead."""
         if self.mimetype == URLENCODED and not self._form_body_is_utf8():
             raise BadRequest("The form was not sent as valid UTF-8.")
         super()._load_form_data()

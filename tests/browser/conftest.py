@@ -12,7 +12,7 @@ from contextlib import contextmanager
 import pytest
 from werkzeug.serving import make_server
 
-from ..conftest import PASSWORD, app_for, database_url_for
+from ..conftest import PASSWORD
 
 # Error answers a test provokes on purpose are logged by Chromium and by htmx; nothing else may be.
 EXPECTED_ERROR_LOG = re.compile(r"status of (4\d\d|50[24])|Response Status Error Code (4\d\d|50[24])")
@@ -84,13 +84,12 @@ class LiveServer:
 
 
 @pytest.fixture
-def live_server(tmp_path):
+def live_server(make_app):
     """A live server with its own fresh database, CSRF on, a one-second badge poll."""
-    with app_for(database_url_for(tmp_path), NOTIFICATION_POLL_SECONDS=1) as app:
-        server = LiveServer(app)
-        server.start()
-        yield server
-        server.stop()
+    server = LiveServer(make_app(NOTIFICATION_POLL_SECONDS=1))
+    server.start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture

@@ -1,36 +1,27 @@
 """Registration and login forms."""
 from wtforms import BooleanField, EmailField, PasswordField, StringField, SubmitField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, Regexp, ValidationError
+from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
-from ..forms import AppForm
-from ..models import USERNAME_CHARACTERS, USERNAME_MAX_LENGTH, USERNAME_MIN_LENGTH, User
+from ..forms import AppForm, username_field
+from ..models import EMAIL_MAX_LENGTH, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, User
 from ..validators import lowercase, no_control_characters, strip_whitespace
-
-# models.USERNAME_PATTERN, told rule by rule so that each error says what is wrong.
-USERNAME_RULES = [
-    DataRequired(),
-    Length(min=USERNAME_MIN_LENGTH, max=USERNAME_MAX_LENGTH),
-    Regexp(f"^[{USERNAME_CHARACTERS}]+\\Z", message="Use only letters, digits, dots, dashes and underscores."),
-]
 
 
 class RegistrationForm(AppForm):
     """A new account: unique name and e-mail (without regard to case), password twice."""
 
-    username = StringField(
-        "Username",
-        filters=[strip_whitespace],
-        validators=USERNAME_RULES,
-    )
+    username = username_field()
     email = EmailField(
         "Email",
         filters=[strip_whitespace, lowercase],
-        validators=[DataRequired(), Length(max=254), no_control_characters,
+        validators=[DataRequired(), Length(max=EMAIL_MAX_LENGTH), no_control_characters,
                     Email(message="Please enter a valid e-mail address.")],
     )
     password = PasswordField(
         "Password",
-        validators=[DataRequired(), Length(min=8, max=256, message="Use 8 to 256 characters."),
+        validators=[DataRequired(),
+                    Length(min=PASSWORD_MIN_LENGTH, max=PASSWORD_MAX_LENGTH,
+                           message=f"Use {PASSWORD_MIN_LENGTH} to {PASSWORD_MAX_LENGTH} characters."),
                     no_control_characters],
     )
     password2 = PasswordField(
@@ -56,6 +47,6 @@ class LoginForm(AppForm):
     username = StringField(
         "Username", filters=[strip_whitespace], validators=[DataRequired(), Length(max=64), no_control_characters]
     )
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=256)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=PASSWORD_MAX_LENGTH)])
     remember_me = BooleanField("Remember me")
     submit = SubmitField("Log in")

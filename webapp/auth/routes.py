@@ -1,60 +1,48 @@
 """Register, log in, log out."""
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, request, url_for
 from flask_login import current_user, login_user, logout_user
 
 from ..extensions import db, limiter
 from ..forms import commit_or_report_taken
-from ..htmx import safe_next
+from ..htmx import form_succeeded, render_form
 from ..models import User
 from ..passwords import hash_password, needs_rehash, spend_verification_time, verify_password
+from ..security import configured_limit, safe_next
 from .forms import LoginForm, RegistrationForm
 
-bp = Blueprint("auth", __name__)
-
-def login_limit() -> str:
-    """The configured rate limit for login attempts."""
-    return current_app.config["LOGIN_RATE_LIMIT"]
-
-
-def register_limit() -> str:
-    """The configured rate limit for registrations."""
-    return current_app.config["REGISTER_RATE_LIMIT"]
+bp = Blueprint("auth", __name__, url_prefix="/auth")
 
 
 @bp.route("/register", methods=["GET", "POST"])
-@limiter.limit(register_limit, methods=["POST"])
+@limiter.limit(configured_limit("REGISTER_RATE_LIMIT"), methods=["POST"])
 def register():
     """Create an account, then send the new user to the login page."""
     if current_user.is_authenticated:
         return redirect(url_for("posts.index"), 303)
     form = RegistrationForm()
     if form.validate_on_submit():
-        user = User(username=form.username.data, email=form.email.data,
-                    password_hash=hash_password(form.password.data))
-        db.session.add(user)
+        db.session.add(User(username=form.username.data, email=form.email.data,
+                            password_hash=hash_password(form.password.data)))
         if commit_or_report_taken(form):
-            flash("Welcome aboard! You can log in now.", "success")
-            return redirect(url_for("auth.login"), 303)
-    status = 422 if form.errors else 200
-    return render_template("auth/register.html", form=form), status
+            return form_succeeded("Welcome aboard! You can log in now.", url_for("auth.login"))
+    return render_form(form, "auth/register.html")
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(login_limit, methods=["POST"])
+@limiter.limit(configured_limit("LOGIN_RATE_LIMIT"), methods=["POST"])
 def login():
     """Sign in; one message for an unknown name and a wrong password alike."""
-    next_page = safe_next(request.args.get("next"))
+    next_page = safe_next(request.args.get("next")) or url_for("posts.index")
     if current_user.is_authenticated:
-        return redirect(next_page or url_for("posts.index"), 303)
+        return redirect(next_page, 303)
     form = LoginForm()
     if form.validate_on_submit():
         user = authenticate(form.username.data, form.password.data)
         if user:
             login_user(user, remember=form.remember_me.data)
-            return redirect(next_page or url_for("posts.index"), 303)
+            return redirect(next_page, 303)
         form.form_errors.append("Invalid username or password.")
-    status = 422 if form.errors else 200
-    return render_template("auth/login.html", form=form), status
+    return render_form(form, "auth/login.html")
 
 
 def authenticate(username: str, password: str) -> User | None:

@@ -13,7 +13,7 @@ def new_submission_token() -> str:
 
 
 class MessageForm(AppForm):
-    """A message: 1 to 140 characters once trimmed, with the form's one-time submission token."""
+    """A message: 1 to BODY_MAX_LENGTH characters once trimmed, with the form's one-time submission token."""
 
     message = short_text_field("Message", empty_message="Write a message first.")
     submission_token = HiddenField(validators=[Optional(), Regexp(r"^[0-9a-f]{32}$")])

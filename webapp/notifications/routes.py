@@ -1,12 +1,17 @@
 """The badge poll: the hottest path of the app, so it is read-only, cheap and bounded."""
 from flask import Blueprint, make_response, request
-from flask_login import login_required
+from flask_login import current_user, login_required
 
 from ..activity import passive
 from ..htmx import render_fragment
-from . import unread_badge_count
 
 bp = Blueprint("notifications", __name__)
+
+
+@bp.app_template_global()
+def unread_badge_count() -> int:
+    """The signed-in user's unread count, capped (the badge shows "99+" past the cap)."""
+    return current_user.unread_message_count()
 
 
 @bp.get("/notifications/badge")

@@ -1,21 +1,16 @@
 """The edit-profile form."""
-from wtforms import StringField, SubmitField, TextAreaField
+from wtforms import SubmitField, TextAreaField
 from wtforms.validators import Length, ValidationError
 
-from ..auth.forms import USERNAME_RULES
-from ..forms import AppForm
-from ..models import User
+from ..forms import AppForm, username_field
+from ..models import ABOUT_ME_MAX_LENGTH, User
 from ..validators import no_control_characters, strip_whitespace
-
-ABOUT_ME_MAX_LENGTH = 280
 
 
 class EditProfileForm(AppForm):
     """A new username (still unique without regard to case) and the 'about me' text."""
 
-    username = StringField(
-        "Username", filters=[strip_whitespace], validators=USERNAME_RULES
-    )
+    username = username_field()
     about_me = TextAreaField(
         "About me",
         filters=[strip_whitespace],

@@ -1,15 +1,13 @@
-"""Profiles, the edit-profile page and the locally drawn avatars."""
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, url_for
+"""Profiles, the edit-profile page, the popover card and the locally drawn avatars."""
+from flask import Blueprint, Response, abort, current_app, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from ..activity import passive
-from ..avatars import avatar_svg
 from ..forms import commit_or_report_taken
-from ..htmx import render
+from ..htmx import form_succeeded, render, render_form, reswap
 from ..models import USERNAME_PATTERN, Post, User
 from ..pagination import paginate
-from . import user_or_404
+from .avatars import avatar_svg
 from .forms import EditProfileForm
 
 bp = Blueprint("users", __name__)
@@ -19,10 +17,8 @@ bp = Blueprint("users", __name__)
 @login_required
 def profile(username):
     """A user's profile: avatar, about me, last seen and their posts, paginated."""
-    user = user_or_404(username)
-    stmt = select(Post).where(Post.user_id == user.id)
-    # Each post's author is `user`, already in the session: reading post.author costs no query.
-    page = paginate(stmt, Post, current_app.config["POSTS_PER_PAGE"])
+    user = User.by_username_or_404(username)
+    page = paginate(Post.by_author(user), current_app.config["POSTS_PER_PAGE"])
     return render("users/profile.html", "posts/_post_list.html", user=user, page=page)
 
 
@@ -30,17 +26,13 @@ def profile(username):
 @login_required
 def edit_profile():
     """Change one's username and 'about me' (Post/Redirect/Get)."""
-    form = EditProfileForm(current_user.username)
+    form = EditProfileForm(current_user.username, obj=current_user)
     if form.validate_on_submit():
-        current_user.username = form.username.data
-        current_user.about_me = form.about_me.data
+        current_user.update_profile(form.username.data, form.about_me.data)
         if commit_or_report_taken(form):
-            flash("Your changes have been saved.", "success")
-            return redirect(url_for("users.profile", username=current_user.username), 303)
-    if not form.is_submitted():
-        form.username.data = current_user.username
-        form.about_me.data = current_user.about_me
-    return render_template("users/edit_profile.html", form=form), 422 if form.errors else 200
+            location = url_for("users.profile", username=current_user.username)
+            return form_succeeded("Your changes have been saved.", location)
+    return render_form(form, "users/edit_profile.html")
 
 
 @bp.get("/user/<username>/popover")
@@ -50,9 +42,9 @@ def popover(username):
     """The hover card: avatar, about me, last seen, post count and the next action."""
     card = User.card_by_username(username)
     if card is None:
+        # An error answer htmx should still show, in the card itself.
         response = render("users/popover.html", "users/_popover.html", 404, user=None, post_count=0)
-        response.headers["HX-Reswap"] = "innerHTML"  # an error answer htmx should still show in the card
-        return response
+        return reswap(response, "innerHTML")
     user, post_count = card
     response = render("users/popover.html", "users/_popover.html", user=user, post_count=post_count)
     # Hovering the same name again within a minute costs no request at all.
