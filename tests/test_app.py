@@ -9,6 +9,8 @@ from webapp.database import normalize_database_uri
 from webapp.extensions import db
 from webapp.models import Message, Post, User
 
+from .conftest import soup
+
 
 def test_the_development_secret_survives_a_restart(tmp_path, monkeypatch):
     monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "instance"))
@@ -110,3 +112,6 @@ def test_demo_users_can_log_in(app, client):
     app.test_cli_runner().invoke(args=["seed-demo"])
     response = client.post("/auth/login", data={"username": "alice", "password": "demo-password"})
     assert response.status_code == 303
+    home = soup(client.get("/"))
+    assert "alice" in home.select_one("nav").get_text()
+    assert home.select("#post-items > li.post"), "the demo has posts on the timeline"

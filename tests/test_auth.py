@@ -141,8 +141,11 @@ def test_pages_need_login_and_come_back_after_it(client, make_user):
 
 def test_logout_is_post_only(client, auth, alice):
     assert client.get("/auth/logout").status_code == 405
-    assert auth.logout().status_code == 303
-    assert client.get("/").status_code == 303
+    assert "does not accept" in soup(client.get("/auth/logout")).get_text()
+    response = auth.logout()
+    assert response.status_code == 303 and response.headers["Location"] == "/auth/login"
+    assert "You have been logged out." in soup(client.get("/auth/login")).select_one("#alerts").get_text()
+    assert client.get("/").headers["Location"].startswith("/auth/login")
 
 
 def test_login_is_rate_limited_with_a_clear_message(make_app):

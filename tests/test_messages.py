@@ -155,6 +155,21 @@ def test_a_double_submit_stores_one_message(client, app, alice):
     assert stored_messages(app) == [("alice", "bob", "only once")]
 
 
+def test_storing_a_message_sends_the_message_sent_signal_once(client, app, alice):
+    from webapp.signals import message_sent
+
+    received = []
+
+    def subscriber(sender, message):
+        received.append((sender, message.body, message.id is not None))
+
+    data = {"message": "signalled", "submission_token": token_of(client.get("/send-message/bob"))}
+    with message_sent.connected_to(subscriber, sender=app):
+        client.post("/send-message/bob", data=data)
+        client.post("/send-message/bob", data=data)  # the double submit stores nothing new
+    assert received == [(app, "signalled", True)]
+
+
 def test_an_old_form_with_new_text_is_a_new_message(client, app, alice):
     token = token_of(client.get("/send-message/bob"))
     client.post("/send-message/bob", data={"message": "first", "submission_token": token})
@@ -254,6 +269,8 @@ def test_garbage_inbox_cursors_give_a_sensible_page(client, alice, add_message, 
     add_message("bob", "alice", "hi")
     response = client.get(f"/messages?{query}")
     assert response.status_code == 200
+    # Garbage means no cursor: the first page, with the message on it.
+    assert [p.get_text() for p in soup(response).select("#message-list .body-text")] == ["hi"]
 
 
 def test_the_inbox_costs_the_same_queries_for_1_and_50_messages(client, alice, add_message, sql_statements):

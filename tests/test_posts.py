@@ -16,7 +16,9 @@ def post_count(app) -> int:
 
 
 def test_home_needs_login(client):
-    assert client.get("/").status_code == 303
+    response = client.get("/")
+    assert response.status_code == 303 and response.headers["Location"] == "/auth/login?next=/"
+    assert "Please log in" in soup(client.get(response.headers["Location"])).select_one("#alerts").get_text()
 
 
 def test_home_shows_the_form_and_the_timeline(client, alice, add_post):

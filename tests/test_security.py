@@ -69,7 +69,10 @@ def test_csrf_tokens_do_not_expire(app):
 
 
 def test_logout_needs_the_token(csrf_client):
-    assert csrf_client.post("/auth/logout").status_code == 400
+    response = csrf_client.post("/auth/logout")
+    assert response.status_code == 400
+    assert "This form has expired" in soup(response).get_text()
+    assert csrf_client.get("/").status_code == 200  # still signed in
 
 
 def test_pages_carry_the_security_headers(client, alice):

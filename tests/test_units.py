@@ -3,10 +3,10 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from webapp.users.avatars import avatar_svg
-from webapp.security import safe_next
 from webapp.pagination import Cursor
+from webapp.security import safe_next
 from webapp.timefmt import iso_utc, relative_time
+from webapp.users.avatars import avatar_svg
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=timezone.utc)
 
@@ -47,6 +47,7 @@ def test_avatars_escape_the_initial():
 
 @pytest.mark.parametrize(("target", "safe"), [("/messages?before=1_2", True), ("/", True), ("", False),
                                               ("//evil.example", False), ("https://evil.example/", False),
-                                              ("/\\evil", False), ("javascript:x", False), ("/a\nb", False)])
+                                              ("/\\evil", False), ("javascript:x", False), ("/a\nb", False),
+                                              ("//[", False), ("http://[::1", False), ("/[::1]", True)])
 def test_safe_next(target, safe):
     assert (safe_next(target) == target) is safe

@@ -57,7 +57,9 @@ def test_edit_profile_saves_and_redirects(client, app, alice):
 
 
 def test_changing_only_the_case_of_ones_name_is_allowed(client, alice):
-    assert client.post("/edit-profile", data={"username": "ALICE", "about_me": ""}).status_code == 303
+    response = client.post("/edit-profile", data={"username": "ALICE", "about_me": ""})
+    assert response.status_code == 303 and response.headers["Location"] == "/user/ALICE"
+    assert soup(client.get("/user/alice")).select_one("h1").get_text() == "ALICE"
 
 
 @pytest.mark.parametrize(
