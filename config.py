@@ -43,6 +43,11 @@ class Config:
     REMEMBER_COOKIE_SECURE = False
     # Only real changes rewrite the session cookie: a badge poll must not.
     SESSION_REFRESH_EACH_REQUEST = False
+    # A signed-in session ends on the server after this long unused, and after this long at all
+    # (the remember-me cookie lasts as long). "Last used" is written at most every
+    # LAST_SEEN_INTERVAL_SECONDS, so idleness is measured to within that.
+    SESSION_IDLE_TIMEOUT_SECONDS = 14 * 86400
+    SESSION_LIFETIME_SECONDS = 30 * 86400
     # Behind a reverse proxy: how many proxies' X-Forwarded-* headers to trust (0: none), so that
     # rate limits count real client addresses and the app knows its public host and scheme.
     TRUSTED_PROXY_COUNT = 0
@@ -87,6 +92,8 @@ ENVIRONMENT = {
     "POLL_TIMEOUT_MS": ["POLL_TIMEOUT_MS"],
     "POPOVER_DELAY_MS": ["POPOVER_DELAY_MS"],
     "LAST_SEEN_INTERVAL_SECONDS": ["LAST_SEEN_INTERVAL_SECONDS"],
+    "SESSION_IDLE_TIMEOUT_SECONDS": ["SESSION_IDLE_TIMEOUT_SECONDS"],
+    "SESSION_LIFETIME_SECONDS": ["SESSION_LIFETIME_SECONDS"],
     "POPOVER_CACHE_SECONDS": ["POPOVER_CACHE_SECONDS"],
     # Secure cookies go together: the session's and the remember-me one.
     "SESSION_COOKIE_SECURE": ["SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"],

@@ -1,4 +1,5 @@
-"""'Last seen': refreshed by what a person does, at most every few minutes, never by polls."""
+"""'Last seen' and a session's 'last used': refreshed by what a person does, at most every few
+minutes, never by polls."""
 from datetime import timedelta
 from typing import Callable
 
@@ -7,7 +8,7 @@ from flask_login import current_user
 from sqlalchemy import update
 
 from .extensions import db
-from .models import User, utcnow
+from .models import User, UserSession, utcnow
 
 
 def init_app(app: Flask) -> None:
@@ -30,13 +31,20 @@ def is_passive_request() -> bool:
 
 
 def record_last_seen() -> None:
-    """Refresh the signed-in user's 'last seen' when it is older than the configured interval."""
+    """Refresh the signed-in user's 'last seen' and their session's 'last used' when either is
+    older than the configured interval."""
     if is_passive_request() or not current_user.is_authenticated:
         return
     now = utcnow()
-    interval = timedelta(seconds=current_app.config["LAST_SEEN_INTERVAL_SECONDS"])
-    if now - current_user.last_seen < interval:
-        return
-    # A single UPDATE rather than a dirty ORM object: the view's own commit stays its own.
-    db.session.execute(update(User).where(User.id == current_user.id).values(last_seen=now))
-    db.session.commit()
+    stale = now - timedelta(seconds=current_app.config["LAST_SEEN_INTERVAL_SECONDS"])
+    record = current_user.current_session
+    updates = []
+    # Single UPDATEs rather than dirty ORM objects: the view's own commit stays its own.
+    if current_user.last_seen < stale:
+        updates.append(update(User).where(User.id == current_user.id).values(last_seen=now))
+    if record is not None and record.last_used_at < stale:
+        updates.append(update(UserSession).where(UserSession.id == record.id).values(last_used_at=now))
+    if updates:
+        for stmt in updates:
+            db.session.execute(stmt)
+        db.session.commit()

@@ -3,11 +3,12 @@ from flask import request
 from flask_wtf import FlaskForm
 from flask_wtf.form import _Auto
 from sqlalchemy.exc import IntegrityError
-from wtforms import StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Regexp
+from wtforms import PasswordField, StringField, TextAreaField
+from wtforms.validators import DataRequired, EqualTo, Length, Regexp
 
 from .extensions import db
-from .models import BODY_MAX_LENGTH, USERNAME_CHARACTERS, USERNAME_MAX_LENGTH, USERNAME_MIN_LENGTH
+from .models import (BODY_MAX_LENGTH, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, USERNAME_CHARACTERS,
+                     USERNAME_MAX_LENGTH, USERNAME_MIN_LENGTH)
 from .validators import no_control_characters, strip_whitespace
 
 
@@ -34,6 +35,21 @@ def username_field(label: str = "Username") -> StringField:
             Regexp(f"^[{USERNAME_CHARACTERS}]+\\Z", message="Use only letters, digits, dots, dashes and underscores."),
         ],
     )
+
+
+def new_password_field(label: str = "Password") -> PasswordField:
+    """A password being chosen: 8 to 256 characters, readable text only."""
+    return PasswordField(label, validators=[
+        DataRequired(),
+        Length(min=PASSWORD_MIN_LENGTH, max=PASSWORD_MAX_LENGTH,
+               message=f"Use {PASSWORD_MIN_LENGTH} to {PASSWORD_MAX_LENGTH} characters."),
+        no_control_characters,
+    ])
+
+
+def repeat_password_field(of: str, label: str = "Repeat password") -> PasswordField:
+    """The same password typed again; it must match the field named `of`."""
+    return PasswordField(label, validators=[DataRequired(), EqualTo(of, message="The two passwords do not match.")])
 
 
 def short_text_field(label: str, empty_message: str, max_length: int = BODY_MAX_LENGTH) -> TextAreaField:

@@ -1,12 +1,16 @@
-"""The domain: users, their posts and the private messages between them."""
+"""The domain: users, their signed-in sessions, their posts and the private messages between them."""
 from __future__ import annotations
 
+import hashlib
 import re
-from datetime import datetime, timezone
+import secrets
+from datetime import datetime, timedelta, timezone
+from typing import ClassVar
 
 from flask import abort, current_app
 from flask_login import UserMixin
-from sqlalchemy import DateTime, ForeignKey, Index, Select, String, UniqueConstraint, func, or_, select, update
+from sqlalchemy import (DateTime, ForeignKey, Index, Select, String, UniqueConstraint, delete, func, or_, select,
+                        update)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, WriteOnlyMapped, joinedload, mapped_column, relationship
 from sqlalchemy.orm.attributes import set_committed_value
@@ -25,6 +29,7 @@ PASSWORD_MIN_LENGTH, PASSWORD_MAX_LENGTH = 8, 256
 # A post or a message: 1 to 140 characters once trimmed.
 BODY_MAX_LENGTH = 140
 ABOUT_ME_MAX_LENGTH = 280
+USER_AGENT_MAX_LENGTH = 256
 
 
 def utcnow() -> datetime:
@@ -72,8 +77,54 @@ class User(UserMixin, db.Model):
 
     posts: WriteOnlyMapped[Post] = relationship(back_populates="author", passive_deletes=True)
 
+    # Set when a request's session is loaded (UserSession.user_for) or started at login: the
+    # cookie's identifier and its record. Flask-Login stores get_id() in both cookies.
+    session_token: ClassVar[str | None] = None
+    current_session: ClassVar[UserSession | None] = None
+
     def __repr__(self) -> str:
         return f"<User {self.username}>"
+
+    def get_id(self) -> str:
+        """What the session and remember cookies carry: this session's random identifier, never
+        the user's id, so ending the session on the server ends both cookies."""
+        if not self.session_token:
+            raise RuntimeError("sign in through UserSession.start: a user has no id of its own to put in a cookie")
+        return self.session_token
+
+    def sessions(self) -> list[UserSession]:
+        """Where this user is signed in, the most recently used first."""
+        return list(db.session.scalars(
+            select(UserSession).where(UserSession.user_id == self.id)
+            .order_by(UserSession.last_used_at.desc(), UserSession.id.desc())
+        ))
+
+    def end_session(self, session_id: int) -> bool:
+        """Sign out one of this user's sessions; False if no such session of theirs exists."""
+        ended = db.session.execute(
+            delete(UserSession).where(UserSession.id == session_id, UserSession.user_id == self.id)
+        ).rowcount
+        db.session.commit()
+        return bool(ended)
+
+    def end_other_sessions(self) -> int:
+        """Sign out every session of this user but the current one; returns how many ended."""
+        ended = db.session.execute(self._other_sessions()).rowcount
+        db.session.commit()
+        return ended
+
+    def change_password(self, password_hash: str) -> None:
+        """Store a new password hash and end every other session, in one transaction."""
+        self.password_hash = password_hash
+        db.session.execute(self._other_sessions())
+        db.session.commit()
+
+    def _other_sessions(self):
+        """The DELETE of every session of this user but the current one."""
+        stmt = delete(UserSession).where(UserSession.user_id == self.id)
+        if self.current_session is not None:
+            stmt = stmt.where(UserSession.id != self.current_session.id)
+        return stmt
 
     @classmethod
     def named(cls, username: str):
@@ -258,3 +309,100 @@ class Message(db.Model):
     def is_new_for(self, user: User, read_before: datetime | None) -> bool:
         """Whether `user` received this message after their read marker stood at `read_before`."""
         return self.recipient_id == user.id and (read_before is None or self.timestamp > read_before)
+
+
+SESSION_TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{43}")
+
+
+def token_digest(token: str) -> str:
+    """What the database keeps of a session identifier: its SHA-256, so a leaked table signs nobody in."""
+    return hashlib.sha256(token.encode("ascii")).hexdigest()
+
+
+class UserSession(db.Model):
+    """One signed-in browser (device): its cookies carry a random identifier whose digest is here.
+    Deleting the row ends the session and its remember-me cookie, wherever they were copied."""
+
+    __tablename__ = "user_sessions"
+    __table_args__ = (
+        Index("ix_user_sessions_user_id_last_used_at", "user_id", "last_used_at"),
+        Index("ix_user_sessions_last_used_at", "last_used_at"),
+        Index("ix_user_sessions_created_at", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    user_agent: Mapped[str] = mapped_column(String(USER_AGENT_MAX_LENGTH), default="")
+
+    def __repr__(self) -> str:
+        return f"<UserSession {self.id} of {self.user_id}>"
+
+    @classmethod
+    def start(cls, user: User, user_agent: str) -> str:
+        """Open a new session for `user` (a fresh identifier at every login: no fixation), purge
+        expired ones on the way, and return the identifier for the cookies."""
+        cls.purge_expired()
+        token = secrets.token_urlsafe(32)
+        record = cls(user_id=user.id, token_hash=token_digest(token), user_agent=user_agent[:USER_AGENT_MAX_LENGTH])
+        db.session.add(record)
+        db.session.commit()
+        user.session_token, user.current_session = token, record
+        return token
+
+    @classmethod
+    def user_for(cls, token: str) -> User | None:
+        """The user of a live session, with the session attached, in one query; None when the
+        identifier is malformed, unknown, ended, idle too long or past its lifetime."""
+        if not SESSION_TOKEN_PATTERN.fullmatch(token):
+            return None
+        idle_since, born_after = cls.expiry_bounds()
+        row = db.session.execute(
+            select(User, cls).join(cls, cls.user_id == User.id)
+            .where(cls.token_hash == token_digest(token), cls.last_used_at > idle_since, cls.created_at > born_after)
+        ).first()
+        if row is None:
+            return None
+        user, record = row
+        user.session_token, user.current_session = token, record
+        return user
+
+    @classmethod
+    def expiry_bounds(cls) -> tuple[datetime, datetime]:
+        """A session is live when used after the first moment and created after the second."""
+        config, now = current_app.config, utcnow()
+        return (now - timedelta(seconds=config["SESSION_IDLE_TIMEOUT_SECONDS"]),
+                now - timedelta(seconds=config["SESSION_LIFETIME_SECONDS"]))
+
+    @classmethod
+    def purge_expired(cls) -> None:
+        """Delete the records of every expired session (run at login: no cron job needed)."""
+        idle_since, born_after = cls.expiry_bounds()
+        db.session.execute(delete(cls).where(or_(cls.last_used_at <= idle_since, cls.created_at <= born_after)))
+
+    def end(self) -> None:
+        """Sign this session out on the server."""
+        db.session.execute(delete(UserSession).where(UserSession.id == self.id))
+        db.session.commit()
+
+    @property
+    def browser(self) -> str:
+        """A short human name for the browser and system, e.g. "Chrome on Linux"."""
+        return describe_user_agent(self.user_agent)
+
+
+BROWSERS = [("Edg/", "Edge"), ("OPR/", "Opera"), ("Firefox/", "Firefox"), ("Chromium/", "Chromium"),
+            ("Chrome/", "Chrome"), ("Safari/", "Safari"), ("curl/", "curl")]
+SYSTEMS = [("Android", "Android"), ("iPhone", "iPhone"), ("iPad", "iPad"), ("Windows", "Windows"),
+           ("Mac OS X", "macOS"), ("CrOS", "ChromeOS"), ("Linux", "Linux")]
+
+
+def describe_user_agent(user_agent: str) -> str:
+    """"Firefox on Windows", "Safari on iPhone"... or "Unknown browser"."""
+    browser = next((name for marker, name in BROWSERS if marker in user_agent), None)
+    system = next((name for marker, name in SYSTEMS if marker in user_agent), None)
+    if browser and system:
+        return f"{browser} on {system}"
+    return browser or system or "Unknown browser"

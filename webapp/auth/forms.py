@@ -1,9 +1,9 @@
 """Registration and login forms."""
 from wtforms import BooleanField, EmailField, PasswordField, StringField, SubmitField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
+from wtforms.validators import DataRequired, Email, Length, ValidationError
 
-from ..forms import AppForm, username_field
-from ..models import EMAIL_MAX_LENGTH, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, User
+from ..forms import AppForm, new_password_field, repeat_password_field, username_field
+from ..models import EMAIL_MAX_LENGTH, PASSWORD_MAX_LENGTH, User
 from ..validators import lowercase, no_control_characters, strip_whitespace
 
 
@@ -17,17 +17,8 @@ class RegistrationForm(AppForm):
         validators=[DataRequired(), Length(max=EMAIL_MAX_LENGTH), no_control_characters,
                     Email(message="Please enter a valid e-mail address.")],
     )
-    password = PasswordField(
-        "Password",
-        validators=[DataRequired(),
-                    Length(min=PASSWORD_MIN_LENGTH, max=PASSWORD_MAX_LENGTH,
-                           message=f"Use {PASSWORD_MIN_LENGTH} to {PASSWORD_MAX_LENGTH} characters."),
-                    no_control_characters],
-    )
-    password2 = PasswordField(
-        "Repeat password",
-        validators=[DataRequired(), EqualTo("password", message="The two passwords do not match.")],
-    )
+    password = new_password_field()
+    password2 = repeat_password_field(of="password")
     submit = SubmitField("Register")
 
     def validate_username(self, field):

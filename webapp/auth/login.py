@@ -1,22 +1,35 @@
-"""Flask-Login's wiring: how a session finds its user, and what a signed-out visitor gets."""
-from flask import Flask, flash, redirect, request, url_for
+"""Flask-Login's wiring: sessions that live on the server, and what a signed-out visitor gets."""
+from datetime import timedelta
 
-from ..extensions import db, login_manager
+from flask import Flask, flash, redirect, request, session, url_for
+from flask_login import current_user, login_user, logout_user
+
+from ..extensions import login_manager
 from ..htmx import client_redirect
-from ..models import User
+from ..models import User, UserSession
 
 
 def init_app(app: Flask) -> None:
-    """Bind Flask-Login to the User model and to our unauthorized answer."""
+    """Bind Flask-Login to server-side sessions and to our unauthorized answer."""
+    app.config.setdefault("REMEMBER_COOKIE_DURATION", timedelta(seconds=app.config["SESSION_LIFETIME_SECONDS"]))
     login_manager.init_app(app)
-    login_manager.user_loader(load_user)
+    login_manager.user_loader(UserSession.user_for)
     login_manager.unauthorized_handler(unauthorized)
     login_manager.session_protection = "basic"
 
 
-def load_user(user_id: str) -> User | None:
-    """Flask-Login's loader: one primary-key lookup."""
-    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+def sign_in(user: User, remember: bool) -> None:
+    """Start a new server-side session for `user` under a new identifier (no session fixation)."""
+    session.clear()  # nothing from before the login carries over into the signed-in session
+    UserSession.start(user, request.user_agent.string)
+    login_user(user, remember=remember)
+
+
+def sign_out() -> None:
+    """End this session on the server, so a copy of either cookie is worthless, then forget it here."""
+    if current_user.is_authenticated and current_user.current_session is not None:
+        current_user.current_session.end()
+    logout_user()
 
 
 def unauthorized():

@@ -1,14 +1,15 @@
 """Register, log in, log out."""
-from flask import Blueprint, flash, redirect, request, url_for
-from flask_login import current_user, login_user, logout_user
+from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask_login import current_user, login_required
 
 from ..extensions import db, limiter
 from ..forms import commit_or_report_taken
-from ..htmx import form_succeeded, render_form
+from ..htmx import client_redirect, form_succeeded, render, render_form
 from ..models import User
 from ..passwords import hash_password, needs_rehash, spend_verification_time, verify_password
 from ..security import configured_limit, safe_next
 from .forms import LoginForm, RegistrationForm
+from .login import sign_in, sign_out
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
@@ -39,7 +40,7 @@ def login():
     if form.validate_on_submit():
         user = authenticate(form.username.data, form.password.data)
         if user:
-            login_user(user, remember=form.remember_me.data)
+            sign_in(user, remember=form.remember_me.data)
             return redirect(next_page, 303)
         form.form_errors.append("Invalid username or password.")
     return render_form(form, "auth/login.html")
@@ -61,7 +62,43 @@ def authenticate(username: str, password: str) -> User | None:
 
 @bp.post("/logout")
 def logout():
-    """Sign out (POST only, CSRF-protected, so no link or image can do it)."""
-    logout_user()
+    """Sign out here and on the server (POST only, CSRF-protected, so no link or image can do it)."""
+    sign_out()
     flash("You have been logged out.", "info")
+    if request.htmx:
+        return client_redirect(url_for("auth.login"))
     return redirect(url_for("auth.login"), 303)
+
+
+@bp.get("/sessions")
+@login_required
+def sessions():
+    """Where you're signed in: each session's browser, start and last use, with a way to end it."""
+    return render_sessions()
+
+
+@bp.post("/sessions/<int:session_id>/end")
+@login_required
+def end_session(session_id):
+    """Sign out one session; ending this very one is logging out."""
+    if session_id == current_user.current_session.id:
+        return logout()
+    if not current_user.end_session(session_id):
+        abort(404, "That session has already ended.")
+    return render_sessions(notice="That session is signed out.")
+
+
+@bp.post("/sessions/end-others")
+@login_required
+def end_other_sessions():
+    """Sign out every session but this one."""
+    ended = current_user.end_other_sessions()
+    return render_sessions(notice=f"Signed out {ended} other session{'' if ended == 1 else 's'}.")
+
+
+def render_sessions(notice: str | None = None):
+    """The sessions page (or for htmx its list); after a change without htmx, Post/Redirect/Get."""
+    if request.method == "POST" and not request.htmx.wants_fragment:
+        return form_succeeded(notice, url_for("auth.sessions"))
+    return render("auth/sessions.html", "auth/_sessions.html", sessions=current_user.sessions(),
+                  current=current_user.current_session, notice=notice)

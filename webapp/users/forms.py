@@ -1,9 +1,10 @@
-"""The edit-profile form."""
-from wtforms import SubmitField, TextAreaField
-from wtforms.validators import Length, ValidationError
+"""The edit-profile page's forms: the profile itself, and a new password."""
+from wtforms import PasswordField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length, ValidationError
 
-from ..forms import AppForm, username_field
-from ..models import ABOUT_ME_MAX_LENGTH, User
+from ..forms import AppForm, new_password_field, repeat_password_field, username_field
+from ..models import ABOUT_ME_MAX_LENGTH, PASSWORD_MAX_LENGTH, User
+from ..passwords import verify_password
 from ..validators import no_control_characters, strip_whitespace
 
 
@@ -29,3 +30,22 @@ class EditProfileForm(AppForm):
             return
         if User.by_username(field.data):
             raise ValidationError("That username is taken. Please choose another.")
+
+
+class ChangePasswordForm(AppForm):
+    """The current password, then the new one twice; every other session ends when it changes."""
+
+    current_password = PasswordField("Current password",
+                                     validators=[DataRequired(), Length(max=PASSWORD_MAX_LENGTH)])
+    new_password = new_password_field("New password")
+    new_password2 = repeat_password_field(of="new_password", label="Repeat the new password")
+    submit = SubmitField("Change password")
+
+    def __init__(self, user: User, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def validate_current_password(self, field):
+        """Only someone who knows the password may change it (a borrowed session may not)."""
+        if not field.errors and not verify_password(self.user.password_hash, field.data):
+            raise ValidationError("That is not your current password.")

@@ -3,12 +3,15 @@ from flask import Blueprint, Response, abort, current_app, url_for
 from flask_login import current_user, login_required
 
 from ..activity import passive
+from ..extensions import limiter
 from ..forms import commit_or_report_taken
 from ..htmx import form_succeeded, render, render_form, reswap
 from ..models import USERNAME_PATTERN, Post, User
 from ..pagination import paginate
 from .avatars import avatar_svg
-from .forms import EditProfileForm
+from ..passwords import hash_password
+from ..security import configured_limit
+from .forms import ChangePasswordForm, EditProfileForm
 
 bp = Blueprint("users", __name__)
 
@@ -32,7 +35,21 @@ def edit_profile():
         if commit_or_report_taken(form):
             location = url_for("users.profile", username=current_user.username)
             return form_succeeded("Your changes have been saved.", location)
-    return render_form(form, "users/edit_profile.html")
+    return render_form(form, "users/edit_profile.html", password_form=ChangePasswordForm(current_user, formdata=None))
+
+
+@bp.post("/edit-profile/password")
+@login_required
+@limiter.limit(configured_limit("LOGIN_RATE_LIMIT"))
+def change_password():
+    """Change one's password; every other session of this user ends, this one goes on."""
+    password_form = ChangePasswordForm(current_user)
+    if password_form.validate_on_submit():
+        current_user.change_password(hash_password(password_form.new_password.data))
+        return form_succeeded("Your password has been changed, and every other session was signed out.",
+                              url_for("users.edit_profile"))
+    form = EditProfileForm(current_user.username, obj=current_user, formdata=None)
+    return render("users/edit_profile.html", status=422, form=form, password_form=password_form)
 
 
 @bp.get("/user/<username>/popover")
