@@ -15,9 +15,15 @@ class Config:
     SECRET_KEY = None
     # None means: an SQLite file in the instance folder (see webapp.database).
     SQLALCHEMY_DATABASE_URI = None
-    # Connections are recycled rather than pinged before each use: a ping is one more round trip
-    # on every request, and the badge poll's budget is two queries.
+    # Connections are recycled after this long. They are not pinged before each use (a round trip
+    # on every request); a connection the server closed is noticed on its socket instead, at no
+    # cost (webapp.database), and replaced before the request sees it.
     DATABASE_POOL_RECYCLE_SECONDS = 1800
+    # A database that is down or silent fails a request within seconds, never hangs it:
+    # connecting, waiting for a pooled connection, and each statement have a deadline (PostgreSQL).
+    DATABASE_CONNECT_TIMEOUT_SECONDS = 3
+    DATABASE_POOL_TIMEOUT_SECONDS = 5
+    DATABASE_STATEMENT_TIMEOUT_SECONDS = 5
     SQLITE_BUSY_TIMEOUT_MS = 5000
 
     POSTS_PER_PAGE = 10
@@ -31,6 +37,12 @@ class Config:
     UNREAD_COUNT_CAP = 100
     LAST_SEEN_INTERVAL_SECONDS = 300
     POPOVER_CACHE_SECONDS = 60
+
+    # No request can make a worker hold more than a few megabytes: the largest real form is
+    # about 2 KB, so a body is at most 64 KiB, a field 16 KiB, and a form 50 fields (413 beyond).
+    MAX_CONTENT_LENGTH = 64 * 1024
+    MAX_FORM_MEMORY_SIZE = 16 * 1024
+    MAX_FORM_PARTS = 50
 
     # CSRF tokens live as long as the session: a tab left open all day still posts.
     WTF_CSRF_TIME_LIMIT = None
@@ -85,6 +97,9 @@ ENVIRONMENT = {
     "SECRET_KEY": ["SECRET_KEY"],
     "DATABASE_URL": ["SQLALCHEMY_DATABASE_URI"],
     "DATABASE_POOL_RECYCLE_SECONDS": ["DATABASE_POOL_RECYCLE_SECONDS"],
+    "DATABASE_CONNECT_TIMEOUT_SECONDS": ["DATABASE_CONNECT_TIMEOUT_SECONDS"],
+    "DATABASE_POOL_TIMEOUT_SECONDS": ["DATABASE_POOL_TIMEOUT_SECONDS"],
+    "DATABASE_STATEMENT_TIMEOUT_SECONDS": ["DATABASE_STATEMENT_TIMEOUT_SECONDS"],
     "SQLITE_BUSY_TIMEOUT_MS": ["SQLITE_BUSY_TIMEOUT_MS"],
     "POSTS_PER_PAGE": ["POSTS_PER_PAGE"],
     "MESSAGES_PER_PAGE": ["MESSAGES_PER_PAGE"],
@@ -98,6 +113,7 @@ ENVIRONMENT = {
     # Secure cookies go together: the session's and the remember-me one.
     "SESSION_COOKIE_SECURE": ["SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"],
     "TRUSTED_PROXY_COUNT": ["TRUSTED_PROXY_COUNT"],
+    "MAX_CONTENT_LENGTH": ["MAX_CONTENT_LENGTH"],
     "ARGON2_TIME_COST": ["ARGON2_TIME_COST"],
     "ARGON2_MEMORY_KIB": ["ARGON2_MEMORY_KIB"],
     "ARGON2_PARALLELISM": ["ARGON2_PARALLELISM"],

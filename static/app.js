@@ -20,10 +20,37 @@
     return !loaded && (link.matches(":hover") || link === document.activeElement);
   }
 
+  // A poll that fails (the server is down or sick: a 5xx, a timeout, no answer) waits before
+  // asking again, twice as long after each failure, up to five minutes, instead of hammering
+  // a server that is trying to recover. Kept by element id: a swap replaces the element.
+  var BACKOFF_FIRST_MS = 5000;
+  var BACKOFF_MAX_MS = 300000;
+  var pollBackoff = {};
+
+  function backingOff(element) {
+    var state = pollBackoff[element.id];
+    return Boolean(state) && Date.now() < state.until;
+  }
+
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var element = event.detail.elt;
+    var status = event.detail.xhr ? event.detail.xhr.status : 0;
+    if (!isPoll(element) || status === 401) {
+      return;  // a 401 carries HX-Redirect to the login page
+    }
+    if (status >= 200 && status < 300) {
+      delete pollBackoff[element.id];
+      return;
+    }
+    var failures = (pollBackoff[element.id] ? pollBackoff[element.id].failures : 0) + 1;
+    var delay = Math.min(BACKOFF_MAX_MS, BACKOFF_FIRST_MS * Math.pow(2, failures - 1));
+    pollBackoff[element.id] = {failures: failures, until: Date.now() + delay};
+  });
+
   document.addEventListener("htmx:confirm", function (event) {
     var element = event.target;
-    // Polls stay quiet while the tab is hidden.
-    if (isPoll(element) && document.hidden) {
+    // Polls stay quiet while the tab is hidden, and while backing off from a sick server.
+    if (isPoll(element) && (document.hidden || backingOff(element))) {
       event.preventDefault();
     }
     if (isPopoverLink(element) && !popoverWanted(element)) {

@@ -44,7 +44,7 @@ def make_app(tmp_path):
     apps = []
 
     def make(**overrides):
-        app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=database_url_for(tmp_path), **overrides)
+        app = create_app(TestConfig, **{"SQLALCHEMY_DATABASE_URI": database_url_for(tmp_path), **overrides})
         if not apps:
             with app.app_context():
                 reset_database()

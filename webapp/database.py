@@ -1,9 +1,15 @@
-"""Database wiring: the embedded SQLite default, the engine's settings, the migrations."""
+"""Database wiring: the embedded SQLite default, PostgreSQL's deadlines and dead-connection
+checks, and the migrations."""
 import os
+import select
 
+import psycopg
 from flask import Flask
+from psycopg.errors import _WaitTimeout
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.engine.url import make_url
+from sqlalchemy.exc import DisconnectionError
 
 from .extensions import db, migrate
 
@@ -12,13 +18,16 @@ MIGRATIONS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file
 
 def init_app(app: Flask) -> None:
     """Choose the database (SQLite in the instance folder by default), then bind SQLAlchemy to it."""
-    uri = app.config.get("SQLALCHEMY_DATABASE_URI") or default_database_uri(app)
-    app.config["SQLALCHEMY_DATABASE_URI"] = normalize_database_uri(uri)
-    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_recycle": app.config["DATABASE_POOL_RECYCLE_SECONDS"]})
+    uri = normalize_database_uri(app.config.get("SQLALCHEMY_DATABASE_URI") or default_database_uri(app))
+    app.config["SQLALCHEMY_DATABASE_URI"] = uri
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(uri, app.config))
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS)
     with app.app_context():
-        configure_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+        if db.engine.dialect.name == "sqlite":
+            configure_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+        else:
+            configure_postgresql(db.engine, app.config["DATABASE_STATEMENT_TIMEOUT_SECONDS"])
 
 
 def default_database_uri(app: Flask) -> str:
@@ -35,10 +44,25 @@ def normalize_database_uri(uri: str) -> str:
     return uri
 
 
+def engine_options(uri: str, config) -> dict:
+    """The pool's settings; on PostgreSQL also the deadlines that keep a sick database from hanging us."""
+    options = {"pool_recycle": config["DATABASE_POOL_RECYCLE_SECONDS"]}
+    if make_url(uri).get_backend_name() == "postgresql":
+        statement_ms = config["DATABASE_STATEMENT_TIMEOUT_SECONDS"] * 1000
+        options["pool_timeout"] = config["DATABASE_POOL_TIMEOUT_SECONDS"]
+        options["connect_args"] = {
+            "connect_timeout": config["DATABASE_CONNECT_TIMEOUT_SECONDS"],
+            # The server cancels a statement that runs too long, and keeps the connection usable.
+            "options": f"-c statement_timeout={statement_ms}",
+            # A peer that vanished without a word (a network partition) is noticed by the kernel.
+            "keepalives": 1, "keepalives_idle": 10, "keepalives_interval": 5, "keepalives_count": 3,
+            "tcp_user_timeout": statement_ms,
+        }
+    return options
+
+
 def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
     """Switch on WAL, a busy timeout and foreign keys on every SQLite connection."""
-    if engine.dialect.name != "sqlite":
-        return
 
     @event.listens_for(engine, "connect")
     def set_sqlite_pragmas(dbapi_connection, _record):
@@ -48,3 +72,52 @@ def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
+
+
+def configure_postgresql(engine: Engine, statement_timeout_seconds: int) -> None:
+    """Connections with a client-side deadline, checked for death each time they leave the pool."""
+    # One second more than the server's own statement timeout: normally the server cancels first
+    # and the connection lives; the client's deadline is for a server that no longer answers.
+    deadline = statement_timeout_seconds + 1
+
+    @event.listens_for(engine, "do_connect")
+    def connect_with_deadline(_dialect, _record, cargs, cparams):
+        return DeadlineConnection.connect(*cargs, deadline=deadline, **cparams)
+
+    @event.listens_for(engine, "checkout")
+    def refuse_dead_connection(dbapi_connection, _record, _proxy):
+        if closed_by_server(dbapi_connection):
+            raise DisconnectionError("the server closed this connection")  # the pool opens a new one
+
+
+def closed_by_server(connection: psycopg.Connection) -> bool:
+    """Whether an idle connection's socket has something to read: for a connection at rest that
+    is only ever the server's goodbye (a restart, a killed backend) or end of file. One poll()
+    system call, no round trip: unlike a ping, it costs a request nothing."""
+    if connection.closed:
+        return True
+    poller = select.poll()
+    poller.register(connection.pgconn.socket, select.POLLIN | select.POLLERR | select.POLLHUP)
+    return bool(poller.poll(0))
+
+
+class DeadlineConnection(psycopg.Connection):
+    """A psycopg connection that gives up on a server that stops answering, instead of waiting
+    for ever: after `deadline` seconds it closes itself and raises OperationalError, which
+    SQLAlchemy treats as a lost connection (the pool then replaces it)."""
+
+    deadline: float = 6.0
+
+    @classmethod
+    def connect(cls, *args, deadline: float = 6.0, **kwargs):
+        connection = super().connect(*args, **kwargs)
+        connection.deadline = deadline
+        return connection
+
+    def wait(self, gen, interval=0.1, timeout=None):
+        """psycopg's wait, with our deadline unless the caller gave one."""
+        try:
+            return super().wait(gen, interval=interval, timeout=timeout if timeout is not None else self.deadline)
+        except _WaitTimeout:
+            self.pgconn.finish()  # the protocol state is unknown now: this connection is done
+            raise psycopg.OperationalError(f"the database did not answer within {self.deadline} s") from None

@@ -1,23 +1,29 @@
 """Error pages and fragments: a clear message for people, never a stack trace."""
-from flask import Flask, make_response, render_template, request
+from flask import Flask, g, make_response, render_template, request
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from .extensions import db
+from .activity import is_passive_request
+from .extensions import db, login_manager
 from .htmx import reswap, retarget, vary_on_htmx
 
 TITLES = {400: "Bad request", 403: "Forbidden", 404: "Not found", 405: "Not allowed", 413: "Too large",
-          429: "Slow down", 500: "Server error"}
+          429: "Slow down", 500: "Server error", 503: "Try again in a moment"}
 MESSAGES = {
     400: "The request could not be understood. Please reload the page and try again.",
     403: "You are not allowed to do that.",
     404: "There is nothing here: the address may be mistyped, or what it named is gone.",
     405: "That address does not accept this kind of request.",
-    413: "That request was too large.",
+    413: "That was more than this site accepts in one request. Please send something shorter.",
     429: "Too many attempts in a short time. Please wait a minute and try again.",
     500: "Something went wrong on our side. Nothing you sent was lost; please try again.",
+    503: "We cannot reach our database just now. Nothing you sent was stored; please try again in a moment.",
 }
+# How long a client should wait before asking again while the database is unreachable.
+RETRY_AFTER_SECONDS = 5
 
 
 def error_response(status: int, message: str):
@@ -58,9 +64,39 @@ def handle_internal_error(error: Exception):
     return error_response(500, MESSAGES[500])
 
 
+def handle_database_unavailable(error: SQLAlchemyError):
+    """The database is down, restarting or silent: the app's own "try again" answer (503), never a
+    bare 500. A background poll gets an empty 503, so the badge stays as it is and backs off."""
+    if not is_unreachable(error):
+        return handle_internal_error(error)
+    try:
+        db.session.rollback()
+    except SQLAlchemyError:
+        pass  # the connection is gone; the pool replaces it
+    # Render as nobody in particular: asking the database who is signed in would fail again.
+    # (Flask-Login keeps the request's user in g._login_user; its template context reads it.)
+    g._login_user = login_manager.anonymous_user()
+    if is_passive_request():  # a poll or a hover: nobody is waiting to read an error
+        response = make_response("", 503)
+    else:
+        response = error_response(503, MESSAGES[503])
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+def is_unreachable(error: SQLAlchemyError) -> bool:
+    """Whether an error means the database could not be reached (rather than a bug in a query)."""
+    if isinstance(error, PoolTimeoutError):
+        return True
+    if isinstance(error, (OperationalError, InterfaceError)):
+        return True
+    return isinstance(error, DBAPIError) and error.connection_invalidated
+
+
 def init_app(app: Flask) -> None:
     """Route every error through the page-or-fragment error renderer."""
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(RateLimitExceeded, handle_rate_limit)
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(InternalServerError, handle_internal_error)
+    app.register_error_handler(SQLAlchemyError, handle_database_unavailable)
