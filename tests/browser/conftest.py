@@ -15,7 +15,7 @@ from werkzeug.serving import make_server
 from ..conftest import PASSWORD
 
 # Error answers a test provokes on purpose are logged by Chromium and by htmx; nothing else may be.
-EXPECTED_ERROR_LOG = re.compile(r"status of (4\d\d|50[24])|Response Status Error Code (4\d\d|50[24])")
+EXPECTED_ERROR_LOG = re.compile(r"status of (4\d\d|50[234])|Response Status Error Code (4\d\d|50[234])")
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
