@@ -68,6 +68,17 @@
     }
   });
 
+  // A conversation's poll and a reply can both bring the same new message: keep the first copy.
+  document.addEventListener("htmx:oobAfterSwap", function () {
+    var seen = {};
+    document.querySelectorAll("#thread-items > .thread-message").forEach(function (item) {
+      if (seen[item.id]) {
+        item.remove();
+      }
+      seen[item.id] = true;
+    });
+  });
+
   // A hidden tab that comes back asks at once.
   document.addEventListener("visibilitychange", function () {
     if (!document.hidden) {

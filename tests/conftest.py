@@ -84,10 +84,7 @@ def seed_user(app, username: str, password: str = PASSWORD, about_me: str = "") 
 def seed_message(app, sender: str, recipient: str, body: str = "hello", timestamp=None) -> int:
     """Store a message between two usernames, optionally at a given moment; returns its id."""
     with app.app_context():
-        message = Message(sender=User.by_username(sender), recipient=User.by_username(recipient),
-                          body=body, timestamp=timestamp or utcnow())
-        db.session.add(message)
-        db.session.commit()
+        message = Message.deliver(User.by_username(sender), User.by_username(recipient), body, timestamp=timestamp)
         return message.id
 
 

@@ -61,3 +61,39 @@ def test_every_migration_file_is_committed_with_a_readable_name():
     versions = os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations", "versions")
     names = sorted(name for name in os.listdir(versions) if name.endswith(".py"))
     assert names and all(name[:4].isdigit() for name in names)
+
+
+def test_the_conversations_migration_keeps_messages_and_unread_counts(app):
+    """0002 -> 0003 with data: messages gathered per pair, markers and unread counts from the old
+    read time, and back again."""
+    t = "2026-01-01 10:00:0{}"
+    with app.app_context():
+        drop_everything()
+        try:
+            upgrade(revision="0002")
+            with db.engine.begin() as connection:
+                for uid, name, read in ((1, "ann", t.format(2)), (2, "ben", None), (3, "cat", None)):
+                    connection.execute(text(
+                        "INSERT INTO users (id, username, email, password_hash, about_me, last_seen, "
+                        "last_message_read_time) VALUES (:id, :n, :e, 'x', '', :seen, :read)"),
+                        {"id": uid, "n": name, "e": f"{name}@example.org", "seen": t.format(0), "read": read})
+                # ann <- ben twice (one read, one not), ann -> ben once, cat -> ben once.
+                for mid, sender, recipient, second in ((1, 2, 1, 1), (2, 1, 2, 2), (3, 2, 1, 3), (4, 3, 2, 4)):
+                    connection.execute(text(
+                        "INSERT INTO messages (id, sender_id, recipient_id, body, timestamp) "
+                        "VALUES (:id, :s, :r, 'hi', :ts)"), {"id": mid, "s": sender, "r": recipient, "ts": t.format(second)})
+            upgrade()
+            with db.engine.connect() as connection:
+                assert connection.execute(text("SELECT COUNT(*) FROM conversations")).scalar() == 2
+                assert connection.execute(text("SELECT COUNT(*) FROM messages WHERE conversation_id IS NULL")).scalar() == 0
+                sides = {(row.user_id, row.other_id): (row.last_read_message_id, row.unread_count, row.last_message_id)
+                         for row in connection.execute(text("SELECT * FROM participants"))}
+            assert sides == {(1, 2): (1, 1, 3), (2, 1): (0, 1, 3), (2, 3): (0, 1, 4), (3, 2): (0, 0, 4)}
+            downgrade(revision="0002")
+            with db.engine.connect() as connection:
+                assert connection.execute(text("SELECT COUNT(*) FROM messages")).scalar() == 4
+                read = connection.execute(text("SELECT last_message_read_time FROM users WHERE id = 1")).scalar()
+                assert str(read).startswith("2026-01-01 10:00:01")
+        finally:
+            drop_everything()
+            db.create_all()

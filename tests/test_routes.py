@@ -10,7 +10,7 @@ ROUTES = [
     ("/user/bob/popover", True),
     ("/send-message/bob", True),
     ("/messages", True),
-    ("/messages/sent", True),
+    ("/messages/with/bob", True),
     ("/notifications/badge", True),
     ("/edit-profile", False),
 ]

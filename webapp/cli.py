@@ -7,7 +7,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from .extensions import db
-from .models import Message, Post, User, utcnow
+from .models import Message, Participant, Post, User, utcnow
 from .passwords import hash_password
 
 DEMO_PASSWORD = "demo-password"
@@ -23,11 +23,15 @@ DEMO_POSTS = [
     "A quiet day is a good day.", "Found a map of the city from 1890!", "Fixed the bike, rode to the lake.",
     "Tea, not coffee, today.", "The library had the book I wanted.", "Rain all day; perfect for writing.",
 ]
+# Conversations, oldest message first: (one, other, [(who writes, text), ...]). The last
+# messages to alice are left unread, so a first visit shows the badge and a "New" divider.
 DEMO_CONVERSATIONS = [
-    ("bob", "alice", ["Hi Alice! Are you coming on Thursday?", "I can bring the maps Dave found."]),
-    ("alice", "bob", ["Yes, I will be there.", "Bring bread too, if you like salt."]),
-    ("carol", "alice", ["Running club meets at seven tomorrow.", "Bring water!"]),
-    ("dave", "carol", ["Found a map with your street on it.", "It is from 1890."]),
+    ("alice", "bob", [("bob", "Hi Alice! Are you coming on Thursday?"), ("alice", "Yes, I will be there."),
+                      ("bob", "I can bring the maps Dave found."), ("alice", "Bring bread too, if you like salt."),
+                      ("bob", "Ha! Deal. Seven o'clock?")]),
+    ("alice", "carol", [("carol", "Running club meets at seven tomorrow."), ("carol", "Bring water!")]),
+    ("carol", "dave", [("dave", "Found a map with your street on it."), ("carol", "Really? How old?"),
+                       ("dave", "It is from 1890.")]),
 ]
 
 
@@ -45,19 +49,25 @@ def seed_demo_data() -> list[str]:
             for days_ago in sorted(rng.sample(range(1, 28), 6), reverse=True):
                 moment = now - timedelta(days=days_ago, minutes=rng.randint(0, 1439))
                 db.session.add(Post(author=user, body=rng.choice(DEMO_POSTS), timestamp=moment))
-    for sender, recipient, bodies in DEMO_CONVERSATIONS:
-        if sender in created or recipient in created:
-            add_conversation(sender, recipient, bodies, rng, now)
+    db.session.commit()
+    for one, other, lines in DEMO_CONVERSATIONS:
+        if one in created or other in created:
+            add_conversation(one, other, lines, now)
     db.session.commit()
     return list(created)
 
 
-def add_conversation(sender: str, recipient: str, bodies: list[str], rng: random.Random, now) -> None:
-    """Add a few messages from one demo user to another over the last days."""
-    author, reader = User.by_username(sender), User.by_username(recipient)
-    for index, body in enumerate(bodies):
-        moment = now - timedelta(days=len(bodies) - index, minutes=rng.randint(0, 600))
-        db.session.add(Message(sender=author, recipient=reader, body=body, timestamp=moment))
+def add_conversation(one: str, other: str, lines: list[tuple[str, str]], now) -> None:
+    """Add a conversation between two demo users over the last hours, as if they had written it:
+    whoever wrote a message has read what came before it."""
+    people = {one: User.by_username(one), other: User.by_username(other)}
+    last_written = {}
+    for index, (author, body) in enumerate(lines):
+        reader = people[other if author == one else one]
+        message = Message.deliver(people[author], reader, body, timestamp=now - timedelta(hours=len(lines) - index))
+        last_written[author] = message.id
+    for author, message_id in last_written.items():
+        Participant.of(people[author], people[other if author == one else one]).mark_read_up_to(message_id)
 
 
 def init_app(app: Flask) -> None:

@@ -7,8 +7,14 @@ from wtforms import PasswordField, StringField, TextAreaField
 from wtforms.validators import DataRequired, EqualTo, Length, Regexp
 
 from .extensions import db
-from .models import (BODY_MAX_LENGTH, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, USERNAME_CHARACTERS,
-                     USERNAME_MAX_LENGTH, USERNAME_MIN_LENGTH)
+from .models import (
+    BODY_MAX_LENGTH,
+    PASSWORD_MAX_LENGTH,
+    PASSWORD_MIN_LENGTH,
+    USERNAME_CHARACTERS,
+    USERNAME_MAX_LENGTH,
+    USERNAME_MIN_LENGTH,
+)
 from .validators import no_control_characters, strip_whitespace
 
 

@@ -1,4 +1,4 @@
-"""The domain: users, their signed-in sessions, their posts and the private messages between them."""
+"""The domain: users, their signed-in sessions, their posts, and their conversations of private messages."""
 from __future__ import annotations
 
 import hashlib
@@ -9,14 +9,29 @@ from typing import ClassVar
 
 from flask import abort, current_app
 from flask_login import UserMixin
-from sqlalchemy import (DateTime, ForeignKey, Index, Select, String, UniqueConstraint, delete, func, or_, select,
-                        update)
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Select,
+    String,
+    UniqueConstraint,
+    case,
+    delete,
+    func,
+    or_,
+    select,
+    tuple_,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Mapped, WriteOnlyMapped, joinedload, mapped_column, relationship
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm import Mapped, WriteOnlyMapped, joinedload, mapped_column, relationship, synonym
 from sqlalchemy.types import TypeDecorator
 
 from .extensions import db
+from .pagination import START, Cursor
 from .signals import message_sent
 
 # The limits of the domain, defined once: the columns, the forms and the templates read them.
@@ -62,7 +77,7 @@ class UTCDateTime(TypeDecorator):
 
 
 class User(UserMixin, db.Model):
-    """A registered person: their account, their profile and their read marker."""
+    """A registered person: their account and their profile."""
 
     __tablename__ = "users"
 
@@ -72,8 +87,6 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     about_me: Mapped[str] = mapped_column(String(ABOUT_ME_MAX_LENGTH), default="")
     last_seen: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    # Messages received after this moment are unread; None means nothing was ever read.
-    last_message_read_time: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     posts: WriteOnlyMapped[Post] = relationship(back_populates="author", passive_deletes=True)
 
@@ -159,33 +172,26 @@ class User(UserMixin, db.Model):
         self.about_me = about_me
 
     def unread_message_count(self, cap: int | None = None) -> int:
-        """Messages received since the last read, counted up to `cap` (the configured
-        UNREAD_COUNT_CAP by default) so the cost stays bounded."""
+        """Unread messages across all conversations, summed over at most `cap` conversations with
+        any unread (each has at least one, so the cap is still reached): bounded whatever the
+        number of messages or conversations, and a seek on the (user_id, unread_count) index."""
         cap = cap or current_app.config["UNREAD_COUNT_CAP"]
-        return db.session.scalar(select(func.count()).select_from(self.unread_messages_query(cap).subquery()))
+        return min(cap, db.session.scalar(self.unread_count_query(cap)))
 
-    def unread_messages_query(self, limit: int):
-        """At most `limit` unread message ids, read along the (recipient_id, timestamp) index."""
-        stmt = select(Message.id).where(Message.recipient_id == self.id)
-        if self.last_message_read_time is not None:
-            stmt = stmt.where(Message.timestamp > self.last_message_read_time)
-        # The ORDER BY follows the index, so PostgreSQL walks it and stops at the limit; without
-        # it the planner may scan the whole table (measured by bench/run.py on 200k messages).
-        return stmt.order_by(Message.timestamp).limit(limit)
+    def unread_count_query(self, cap: int):
+        """The SELECT behind unread_message_count: a sum over at most `cap` index entries."""
+        unread = (select(Participant.unread_count)
+                  .where(Participant.user_id == self.id, Participant.unread_count > 0).limit(cap).subquery())
+        return select(func.coalesce(func.sum(unread.c.unread_count), 0))
 
-    def mark_messages_read_up_to(self, moment: datetime) -> None:
-        """Move the read marker forward to `moment`, never back, even against another tab."""
-        if self.last_message_read_time is not None and moment <= self.last_message_read_time:
-            return
-        # The condition is in the UPDATE itself: two inboxes opened at once cannot move it back.
+    def mark_all_read(self) -> None:
+        """Every conversation read up to its last message (the user's own choice, "Mark all as read")."""
         db.session.execute(
-            update(User)
-            .where(User.id == self.id)
-            .where(or_(User.last_message_read_time.is_(None), User.last_message_read_time < moment))
-            .values(last_message_read_time=moment)
+            update(Participant)
+            .where(Participant.user_id == self.id, Participant.unread_count > 0)
+            .values(last_read_message_id=func.coalesce(Participant.last_message_id, 0), unread_count=0)
         )
         db.session.commit()
-        set_committed_value(self, "last_message_read_time", moment)
 
     @classmethod
     def card_by_username(cls, username: str) -> tuple[User, int] | None:
@@ -240,19 +246,175 @@ class Post(db.Model):
         return post
 
 
+class Conversation(db.Model):
+    """The private conversation of two people: one per pair, whoever wrote first."""
+
+    __tablename__ = "conversations"
+    __table_args__ = (
+        UniqueConstraint("user_low_id", "user_high_id", name="uq_conversations_pair"),
+        CheckConstraint("user_low_id < user_high_id", name="ck_conversations_pair_order"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_low_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    user_high_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<Conversation {self.id} of {self.user_low_id} and {self.user_high_id}>"
+
+    @classmethod
+    def between(cls, a: User, b: User) -> Conversation | None:
+        """The conversation of these two people, if they have one."""
+        low, high = sorted((a.id, b.id))
+        return db.session.scalar(select(cls).where(cls.user_low_id == low, cls.user_high_id == high))
+
+    @classmethod
+    def open(cls, a: User, b: User) -> Conversation | None:
+        """The conversation of these two, started (with a side for each) if need be; None when one
+        of them was deleted meanwhile. Two first messages at once still make one conversation."""
+        found = cls.between(a, b)
+        if found is not None:
+            return found
+        low, high = sorted((a.id, b.id))
+        conversation = cls(user_low_id=low, user_high_id=high)
+        db.session.add(conversation)
+        db.session.flush()
+        db.session.add_all([Participant(conversation_id=conversation.id, user_id=a.id, other_id=b.id),
+                            Participant(conversation_id=conversation.id, user_id=b.id, other_id=a.id)])
+        try:
+            db.session.commit()
+        except IntegrityError:
+            db.session.rollback()  # the twin request started it first, or a user is gone
+            return cls.between(a, b)
+        return conversation
+
+
+class Participant(db.Model):
+    """One side of a conversation: its read marker (the newest message shown to this side, which
+    only moves forward), its unread count (kept exact by the statements that store a message or
+    move the marker), whether it is hidden, and the conversation's last activity."""
+
+    __tablename__ = "participants"
+    __table_args__ = (
+        UniqueConstraint("conversation_id", "user_id", name="uq_participants_conversation_id_user_id"),
+        # The inbox: my visible conversations, latest activity first, a keyset seek.
+        Index("ix_participants_inbox", "user_id", "hidden", "last_activity_at", "id"),
+        # The badge: my conversations with unread messages, at most UNREAD_COUNT_CAP of them.
+        Index("ix_participants_user_id_unread_count", "user_id", "unread_count"),
+        Index("ix_participants_user_id_other_id", "user_id", "other_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    other_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    last_read_message_id: Mapped[int] = mapped_column(default=0)
+    last_message_id: Mapped[int | None]
+    last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    unread_count: Mapped[int] = mapped_column(default=0)
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    # The one pager orders by `timestamp`: for an inbox row that is its last activity.
+    timestamp = synonym("last_activity_at")
+    other: Mapped[User] = relationship(foreign_keys=[other_id])
+    last_message: Mapped[Message | None] = relationship(
+        primaryjoin="Participant.last_message_id == Message.id", foreign_keys="Participant.last_message_id", viewonly=True)
+
+    def __repr__(self) -> str:
+        return f"<Participant {self.user_id} in {self.conversation_id}>"
+
+    @classmethod
+    def inbox(cls, user: User) -> Select:
+        """`user`'s visible conversations, with the other person and the last message in the same query."""
+        return (select(cls)
+                .where(cls.user_id == user.id, cls.hidden.is_(False), cls.last_message_id.is_not(None))
+                .options(joinedload(cls.other), joinedload(cls.last_message)))
+
+    @classmethod
+    def of(cls, user: User, other: User) -> Participant | None:
+        """`user`'s side of their conversation with `other`, if there is one."""
+        return db.session.scalar(select(cls).where(cls.user_id == user.id, cls.other_id == other.id))
+
+    def unread_start(self) -> Cursor | None:
+        """Where this side opens when something is unread: just after the newest message it read."""
+        if not self.unread_count:
+            return None
+        if not self.last_read_message_id:
+            return START
+        moment = db.session.scalar(select(Message.timestamp).where(Message.id == self.last_read_message_id))
+        return Cursor(moment, self.last_read_message_id) if moment else START
+
+    def messages_after(self, cursor: Cursor, limit: int) -> list[Message]:
+        """Up to `limit` messages of this conversation after `cursor` (a pagination.Cursor), oldest first."""
+        stmt = (Message.thread(self.conversation_id)
+                .where(tuple_(Message.timestamp, Message.id) > (cursor.timestamp, cursor.id))
+                .order_by(Message.timestamp, Message.id).limit(limit))
+        return list(db.session.scalars(stmt))
+
+    def _incoming_between(self, low, high):
+        """How many messages to this side have an id in (low, high]: a correlated count."""
+        return (select(func.count(Message.id))
+                .where(Message.conversation_id == Participant.conversation_id,
+                       Message.recipient_id == Participant.user_id, Message.id > low, Message.id <= high)
+                .scalar_subquery())
+
+    def mark_read_up_to(self, message_id: int) -> None:
+        """Move the marker forward to `message_id` (never back) and subtract what became read.
+        One UPDATE whose count is taken against the row's own old marker: two tabs, or a message
+        stored at the same moment, leave the count exact."""
+        db.session.execute(
+            update(Participant)
+            .where(Participant.id == self.id, Participant.last_read_message_id < message_id)
+            .values(unread_count=Participant.unread_count
+                    - self._incoming_between(Participant.last_read_message_id, message_id),
+                    last_read_message_id=message_id)
+        )
+        db.session.commit()
+
+    def mark_unread(self) -> bool:
+        """Make the latest message to this side unread again (moving the marker back: the one
+        exception to "forward only", asked for by the user). False when there is nothing to mark."""
+        latest_incoming = (select(func.max(Message.id))
+                           .where(Message.conversation_id == self.conversation_id,
+                                  Message.recipient_id == self.user_id).scalar_subquery())
+        before = func.coalesce(select(func.max(Message.id))
+                               .where(Message.conversation_id == self.conversation_id,
+                                      Message.id < latest_incoming).scalar_subquery(), 0)
+        changed = db.session.execute(
+            update(Participant)
+            .where(Participant.id == self.id, Participant.last_read_message_id >= latest_incoming)
+            .values(unread_count=Participant.unread_count
+                    + self._incoming_between(before, Participant.last_read_message_id),
+                    last_read_message_id=before, hidden=False)
+        ).rowcount
+        db.session.commit()
+        return bool(changed)
+
+    def hide(self) -> None:
+        """Hide this conversation from the inbox until its next message; what it holds counts as read."""
+        db.session.execute(update(Participant).where(Participant.id == self.id).values(hidden=True))
+        if self.last_message_id:
+            self.mark_read_up_to(self.last_message_id)
+        db.session.commit()
+
+
 class Message(db.Model):
-    """A private message from one user to another."""
+    """A private message from one user to another, in their conversation."""
 
     __tablename__ = "messages"
     __table_args__ = (
-        # "My inbox, newest first" and "my unread count" are both seeks on this index.
-        Index("ix_messages_recipient_id_timestamp_id", "recipient_id", "timestamp", "id"),
-        Index("ix_messages_sender_id_timestamp_id", "sender_id", "timestamp", "id"),
+        # A conversation's pages are keyset seeks on this index.
+        Index("ix_messages_conversation_id_timestamp_id", "conversation_id", "timestamp", "id"),
+        # What became read when a marker moves: a range of one side's ids in one conversation.
+        Index("ix_messages_conversation_id_recipient_id_id", "conversation_id", "recipient_id", "id"),
+        Index("ix_messages_recipient_id", "recipient_id"),
         # A form is sent once: its submission token makes a double submit a no-op.
         UniqueConstraint("sender_id", "submission_token", name="uq_messages_sender_id_submission_token"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
     sender_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     recipient_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     body: Mapped[str] = mapped_column(String(BODY_MAX_LENGTH))
@@ -266,14 +428,10 @@ class Message(db.Model):
         return f"<Message {self.id} from {self.sender_id} to {self.recipient_id}>"
 
     @classmethod
-    def received_by(cls, user: User) -> Select:
-        """The messages `user` received, with their senders loaded in the same query."""
-        return select(cls).where(cls.recipient_id == user.id).options(joinedload(cls.sender))
-
-    @classmethod
-    def sent_by(cls, user: User) -> Select:
-        """The messages `user` sent, with their recipients loaded in the same query."""
-        return select(cls).where(cls.sender_id == user.id).options(joinedload(cls.recipient))
+    def thread(cls, conversation_id: int) -> Select:
+        """The messages of one conversation (paginate orders them); both people are in the session
+        already, so reading a message's sender costs no query."""
+        return select(cls).where(cls.conversation_id == conversation_id)
 
     @classmethod
     def sent_with_token(cls, sender: User, token: str) -> Message | None:
@@ -290,25 +448,49 @@ class Message(db.Model):
                 if earlier.body == body:
                     return earlier
                 token = None  # an old form brought back (say by Back) with new text: a new message
-        message = cls(sender=sender, recipient=recipient, body=body, submission_token=token)
-        db.session.add(message)
         try:
-            db.session.commit()
+            return cls.deliver(sender, recipient, body, token=token)
         except IntegrityError:
             db.session.rollback()
-            # Either the twin submission won the race and stored this very message, or the
-            # recipient's account was deleted meanwhile and nothing was sent.
+            # The twin submission won the race and stored this very message.
             return cls.sent_with_token(sender, token) if token else None
+
+    @classmethod
+    def deliver(cls, sender: User, recipient: User, body: str, token: str | None = None,
+                timestamp: datetime | None = None) -> Message | None:
+        """Store a new message in the two people's conversation and count it on both sides, in one
+        transaction, then announce it (signals.message_sent). None when a user no longer exists."""
+        conversation = Conversation.open(sender, recipient)
+        if conversation is None:
+            return None
+        message = cls(conversation_id=conversation.id, sender=sender, recipient=recipient, body=body,
+                      submission_token=token, timestamp=timestamp or utcnow())
+        db.session.add(message)
+        db.session.flush()  # the token's unique constraint speaks here (IntegrityError)
+        db.session.execute(message.count_on_both_sides())
+        db.session.commit()
         message_sent.send(current_app._get_current_object(), message=message)
         return message
 
-    def other_party(self, user: User) -> User:
-        """The person on the other side of this message from `user`."""
-        return self.recipient if self.sender_id == user.id else self.sender
+    def count_on_both_sides(self):
+        """The UPDATE that records this new message on both sides of its conversation, in the
+        transaction that stores it: one more unread for the recipient, the last activity for
+        both (never set back by an older message committed later), and both sides shown again."""
+        is_newer = func.coalesce(Participant.last_message_id, 0) < self.id
+        return (
+            update(Participant)
+            .where(Participant.conversation_id == self.conversation_id)
+            .values(
+                unread_count=Participant.unread_count + case((Participant.user_id == self.recipient_id, 1), else_=0),
+                last_message_id=case((is_newer, self.id), else_=Participant.last_message_id),
+                last_activity_at=case((is_newer, self.timestamp), else_=Participant.last_activity_at),
+                hidden=False,
+            )
+        )
 
-    def is_new_for(self, user: User, read_before: datetime | None) -> bool:
-        """Whether `user` received this message after their read marker stood at `read_before`."""
-        return self.recipient_id == user.id and (read_before is None or self.timestamp > read_before)
+    def is_from(self, user: User) -> bool:
+        """Whether `user` wrote this message."""
+        return self.sender_id == user.id
 
 
 SESSION_TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{43}")

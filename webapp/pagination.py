@@ -48,6 +48,10 @@ class Cursor:
         return cls(row.timestamp, row.id)
 
 
+# Before every row: where a list that was never read starts.
+START = Cursor(EPOCH, 0)
+
+
 @dataclass
 class Page:
     """One page of a list, with the cursors of the pages beside it (None where there is none)."""
@@ -57,13 +61,16 @@ class Page:
     older: str | None = None
 
 
-def paginate(stmt: Select, per_page: int) -> Page:
+def paginate(stmt: Select, per_page: int, start_after: Cursor | None = None) -> Page:
     """Run one newest-first page of stmt (a select of one model), placed by the request's
-    `before` or `after` cursor."""
+    `before` or `after` cursor; without either, the newest page, or the page just after
+    `start_after` when one is given (a conversation opening at its first unread message)."""
     model = stmt.column_descriptions[0]["entity"]
     key = tuple_(model.timestamp, model.id)
     before = Cursor.decode(request.args.get("before"))
     after = None if before else Cursor.decode(request.args.get("after"))
+    if before is None and after is None:
+        after = start_after
     if after:
         stmt = stmt.where(key > (after.timestamp, after.id)).order_by(model.timestamp.asc(), model.id.asc())
     else:
@@ -76,7 +83,7 @@ def paginate(stmt: Select, per_page: int) -> Page:
     rows = rows[:per_page]
     if after:
         rows.reverse()
-        has_newer, has_older = has_more, True
+        has_newer, has_older = has_more, after != START
     else:
         has_newer, has_older = before is not None, has_more
     if not rows:

@@ -1,11 +1,12 @@
-"""Send a message, read the inbox, list what one has sent."""
-from flask import Blueprint, abort, current_app, request, url_for
+"""Private messages: the send form, the inbox of conversations, and each conversation."""
+from flask import Blueprint, abort, current_app, make_response, request, url_for
 from flask_login import current_user, login_required
 
-from ..extensions import limiter
+from ..activity import passive
+from ..extensions import db, limiter
 from ..htmx import form_succeeded, render, render_form, render_fragment
-from ..models import Message, User
-from ..pagination import paginate
+from ..models import Message, Participant, User
+from ..pagination import Cursor, Page, paginate
 from ..security import configured_limit
 from .forms import MessageForm
 
@@ -17,19 +18,37 @@ def sender_key() -> str:
     return f"user:{current_user.id}" if current_user.is_authenticated else request.remote_addr or "anonymous"
 
 
+send_limit = limiter.limit(configured_limit("SEND_RATE_LIMIT"), methods=["POST"], key_func=sender_key)
+
+
+def partner_or_404(username: str) -> User:
+    """The other person of a conversation: 404 for an unknown name, a clear refusal for oneself."""
+    user = User.by_username_or_404(username)
+    if user.id == current_user.id:
+        abort(403, "A conversation needs two people: you cannot write to yourself.")
+    return user
+
+
+def store(form: MessageForm, recipient: User) -> Message:
+    """Send the form's message once (a double submit is one message); 404 if the recipient is gone."""
+    message = Message.send_once(current_user, recipient, form.message.data, form.submission_token.data)
+    if message is None:
+        abort(404)  # the recipient's account was deleted meanwhile: nothing was sent
+    return message
+
+
 @bp.route("/send-message/<recipient>", methods=["GET", "POST"])
 @login_required
-@limiter.limit(configured_limit("SEND_RATE_LIMIT"), methods=["POST"], key_func=sender_key)
+@send_limit
 def send(recipient):
-    """The send form: in place with htmx, Post/Redirect/Get back to the profile without."""
+    """The send form: in place with htmx; without, Post/Redirect/Get into the conversation."""
     user = User.by_username_or_404(recipient)
     form = MessageForm() if request.method == "POST" else MessageForm.blank()
     # To oneself, the page explains the rule instead of offering a form; nothing is stored.
     if user.id != current_user.id and form.validate_on_submit():
-        if Message.send_once(current_user, user, form.message.data, form.submission_token.data) is None:
-            abort(404)  # the recipient's account was deleted meanwhile: nothing was sent
+        store(form, user)
         notice = "Your message has been sent."
-        return form_succeeded(notice, url_for("users.profile", username=user.username), lambda: render_fragment(
+        return form_succeeded(notice, url_for("messages.conversation", username=user.username), lambda: render_fragment(
             "messages/_send_form.html", form=MessageForm.blank(), recipient=user, notice=notice))
     return render_form(form, "messages/send.html", "messages/_send_form.html", recipient=user, notice=None)
 
@@ -37,20 +56,113 @@ def send(recipient):
 @bp.get("/messages")
 @login_required
 def inbox():
-    """My messages, newest first; opening the inbox marks what it shows as read."""
-    page = paginate(Message.received_by(current_user), current_app.config["MESSAGES_PER_PAGE"])
-    read_before = current_user.last_message_read_time
-    # Read up to the newest message shown, not "now": one arriving meanwhile stays unread.
-    if page.items:
-        current_user.mark_messages_read_up_to(page.items[0].timestamp)
-    return render("messages/inbox.html", "messages/_inbox_update.html", page=page, read_before=read_before,
-                  label="Received messages", empty="No messages yet.")
+    """My conversations, latest activity first, with their unread counts; reading it marks nothing read."""
+    page = paginate(Participant.inbox(current_user), current_app.config["MESSAGES_PER_PAGE"])
+    return render("messages/inbox.html", "messages/_conversation_list.html", page=page)
 
 
-@bp.get("/messages/sent")
+@bp.post("/messages/read-all")
 @login_required
-def sent():
-    """The messages I sent, newest first, with their recipients."""
-    page = paginate(Message.sent_by(current_user), current_app.config["MESSAGES_PER_PAGE"])
-    return render("messages/inbox.html", "messages/_message_list.html", page=page, read_before=None,
-                  label="Sent messages", empty="You have not sent any messages yet.")
+def read_all():
+    """Mark every conversation read: in place with htmx (the list and the badge), PRG without."""
+    current_user.mark_all_read()
+    return form_succeeded("Every conversation is marked as read.", url_for("messages.inbox"), lambda: render_fragment(
+        "messages/_inbox_update.html",
+        page=paginate(Participant.inbox(current_user), current_app.config["MESSAGES_PER_PAGE"])))
+
+
+@bp.get("/messages/with/<username>")
+@login_required
+def conversation(username):
+    """The conversation with one person, oldest message at the top, opening at the first unread
+    message; what it shows is marked read. htmx's pager asks for the thread alone."""
+    other = partner_or_404(username)
+    return render("messages/conversation.html", "messages/_thread_page.html", other=other,
+                  form=MessageForm.blank(), **thread(other))
+
+
+@bp.post("/messages/with/<username>")
+@login_required
+@send_limit
+def reply(username):
+    """Reply: in place with htmx (a fresh form, the newest page of the thread), PRG without."""
+    other = partner_or_404(username)
+    form = MessageForm()
+    if form.validate_on_submit():
+        store(form, other)
+        location = url_for("messages.conversation", username=other.username)
+        return form_succeeded("Your message has been sent.", location, lambda: render_fragment(
+            "messages/_reply_sent.html", form=MessageForm.blank(), other=other, **newest_thread(other)))
+    return render_form(form, "messages/conversation.html", "messages/_reply_form.html", other=other,
+                       page_context=lambda: thread(other))
+
+
+def thread(other: User, start_at_unread: bool = True) -> dict:
+    """One page of the conversation with `other` (the requested one; else, when the unread messages
+    do not fit on the newest page, the page that starts at the first of them; else the newest,
+    which shows them with what came before), marked read up to its newest message."""
+    side = Participant.of(current_user, other)
+    if side is None:
+        return {"page": Page(), "new_after": 0, "side": None}
+    per_page = current_app.config["MESSAGES_PER_PAGE"]
+    start = side.unread_start() if start_at_unread else None
+    if start is not None and len(side.messages_after(start, per_page + 1)) <= per_page:
+        start = None  # they all fit on the newest page, with some context above them
+    page = paginate(Message.thread(side.conversation_id), per_page, start_after=start)
+    new_after = side.last_read_message_id
+    if page.items:
+        side.mark_read_up_to(page.items[0].id)  # items are newest first
+    return {"page": page, "new_after": new_after, "side": side}
+
+
+def newest_thread(other: User) -> dict:
+    """The newest page of the conversation, as after a reply."""
+    return thread(other, start_at_unread=False)
+
+
+@bp.get("/messages/with/<username>/updates")
+@login_required
+@passive
+def updates(username):
+    """The open conversation's poll: messages newer than its cursor, appended and counted as read;
+    an empty 204 when nothing is new."""
+    other = partner_or_404(username)
+    side = Participant.of(current_user, other)
+    after = Cursor.decode(request.args.get("after"))
+    if side is None or after is None:
+        return make_response("", 204)
+    messages = side.messages_after(after, current_app.config["MESSAGES_PER_PAGE"])
+    if not messages:
+        return make_response("", 204)
+    new_after = side.last_read_message_id
+    side.mark_read_up_to(messages[-1].id)
+    return render_fragment("messages/_thread_update.html", messages=messages, other=other, new_after=new_after,
+                           cursor=Cursor.of(messages[-1]).encode())
+
+
+@bp.post("/messages/with/<username>/unread")
+@login_required
+def mark_unread(username):
+    """Mark the conversation unread again (its latest message to me), back in the inbox."""
+    other = partner_or_404(username)
+    side = Participant.of(current_user, other) or abort(404)
+    if not side.mark_unread():
+        abort(409, "There is no message from them to mark as unread.")
+    return after_inbox_change(side, f"The conversation with {other.username} is marked as unread.")
+
+
+@bp.post("/messages/with/<username>/hide")
+@login_required
+def hide(username):
+    """Hide the conversation from the inbox until its next message."""
+    other = partner_or_404(username)
+    side = Participant.of(current_user, other) or abort(404)
+    side.hide()
+    return after_inbox_change(side, f"The conversation with {other.username} is hidden until its next message.")
+
+
+def after_inbox_change(side: Participant, notice: str):
+    """htmx gets the conversation's inbox row (gone when hidden) and the badge; others PRG to the inbox."""
+    db.session.expire(side)
+    return form_succeeded(notice, url_for("messages.inbox"), lambda: render_fragment(
+        "messages/_row_update.html", row=side, notice=notice))

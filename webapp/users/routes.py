@@ -8,9 +8,9 @@ from ..forms import commit_or_report_taken
 from ..htmx import form_succeeded, render, render_form, reswap
 from ..models import USERNAME_PATTERN, Post, User
 from ..pagination import paginate
-from .avatars import avatar_svg
 from ..passwords import hash_password
 from ..security import configured_limit
+from .avatars import avatar_svg
 from .forms import ChangePasswordForm, EditProfileForm
 
 bp = Blueprint("users", __name__)
