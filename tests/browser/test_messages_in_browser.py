@@ -1,21 +1,13 @@
-"""Private messages, the badge and the popovers in Chromium."""
+"""Sending messages, the badge and the popovers in Chromium, with JavaScript on and off."""
 from datetime import timedelta
 
 from playwright.sync_api import expect
 
 from webapp.extensions import db
-from webapp.models import Message, User, utcnow
+from webapp.models import Message, utcnow
 
-from ..conftest import PASSWORD
+from ..conftest import seed_message, seed_post, seed_user
 from .conftest import no_page_load, register_and_login
-
-
-def make_user(app, username):
-    from webapp.passwords import hash_password
-
-    with app.app_context():
-        db.session.add(User(username=username, email=f"{username}@example.org", password_hash=hash_password(PASSWORD)))
-        db.session.commit()
 
 
 def send_in_place(page, recipient: str, text: str, click: str = "click"):
@@ -31,8 +23,37 @@ def stored_bodies(app):
         return [m.body for m in db.session.scalars(db.select(Message).order_by(Message.id))]
 
 
+def flush_requests(page):
+    """Wait for a request made now to come back: any request the page made before it was sent first."""
+    with page.expect_response(lambda response: response.url.endswith("/static/app.css")):
+        page.evaluate("() => fetch('/static/app.css', {cache: 'no-store'})")
+
+
+def count_htmx_confirms(page, selector: str):
+    """Count htmx:confirm events on elements matching `selector` (each is a trigger that fired,
+    whether or not app.js then let the request go); wait_for_confirms(page, n) waits for the n-th."""
+    page.evaluate("""selector => {
+        window.__confirms = 0;
+        window.__waiters = [];
+        document.addEventListener('htmx:confirm', event => {
+            if (!event.target.matches(selector)) { return; }
+            window.__confirms += 1;
+            window.__waiters = window.__waiters.filter(waiter => waiter.n > window.__confirms || waiter.resolve());
+        });
+        window.__waitConfirms = n => window.__confirms >= n ? Promise.resolve(true) : new Promise((resolve, reject) => {
+            window.__waiters.push({n: n, resolve: () => resolve(true)});
+            setTimeout(() => reject(new Error('only ' + window.__confirms + ' htmx:confirm events')), 5000);
+        });
+    }""", selector)
+
+
+def wait_for_confirms(page, count: int):
+    """Wait (up to five seconds) until `count` triggers fired on the counted elements."""
+    page.evaluate("n => window.__waitConfirms(n)", count)
+
+
 def test_sending_in_place_from_the_profile(new_page, live_server):
-    make_user(live_server.app, "bob")
+    seed_user(live_server.app, "bob")
     page = new_page()
     register_and_login(page, "anna")
     page.goto("/user/bob")
@@ -56,16 +77,19 @@ def test_sending_in_place_from_the_profile(new_page, live_server):
 
 
 def test_a_double_click_sends_one_message(new_page, live_server):
-    make_user(live_server.app, "bob")
+    seed_user(live_server.app, "bob")
     page = new_page()
     register_and_login(page, "anna")
+    posts = []
+    page.on("request", lambda request: request.method == "POST" and posts.append(request.url))
     send_in_place(page, "bob", "once", click="dblclick")
-    page.wait_for_timeout(300)
+    flush_requests(page)
+    assert len(posts) == 1, posts
     assert stored_bodies(live_server.app) == ["once"]
 
 
-def test_sending_with_javascript_off(new_page, live_server):
-    make_user(live_server.app, "bob")
+def test_sending_with_javascript_off_leads_into_the_conversation(new_page, live_server):
+    seed_user(live_server.app, "bob")
     page = new_page(javascript=False)
     register_and_login(page, "anna")
     page.goto("/user/bob")
@@ -75,59 +99,14 @@ def test_sending_with_javascript_off(new_page, live_server):
     expect(page.locator("#message-errors")).to_contain_text("140 characters or fewer")
     page.fill("textarea[name=message]", "Plain hello")
     page.click("main button[type=submit]")
-    page.wait_for_url("**/user/bob")
+    page.wait_for_url("**/messages/with/bob")
     expect(page.locator("#alerts")).to_contain_text("Your message has been sent.")
+    expect(page.locator("#thread-items .body-text")).to_have_text(["Plain hello"])
     assert stored_bodies(live_server.app) == ["Plain hello"]
 
 
-def seed_inbox(app, recipient, sender, count):
-    with app.app_context():
-        to_user, from_user = User.by_username(recipient), User.by_username(sender)
-        start = utcnow() - timedelta(hours=2)
-        db.session.add_all(Message(sender=from_user, recipient=to_user, body=f"m{i}",
-                                   timestamp=start + timedelta(minutes=i)) for i in range(count))
-        db.session.commit()
-
-
-def first_message(page):
-    return page.locator("#message-list li.message .body-text").first
-
-
-def test_inbox_paging_with_back_and_forward(new_page, live_server):
-    make_user(live_server.app, "bob")
-    page = new_page()
-    register_and_login(page, "anna")
-    seed_inbox(live_server.app, "anna", "bob", 25)
-    page.goto("/messages")
-    expect(first_message(page)).to_have_text("m24")
-    with no_page_load(page):
-        page.click("#message-list a[rel=next]")
-        expect(first_message(page)).to_have_text("m14")
-        page.click("#message-list a[rel=next]")
-        expect(first_message(page)).to_have_text("m4")
-    page.go_back()
-    expect(first_message(page)).to_have_text("m14")
-    page.go_forward()
-    expect(first_message(page)).to_have_text("m4")
-    page.reload()
-    expect(page.locator("h1")).to_have_text("Messages")
-    expect(first_message(page)).to_have_text("m4")
-
-
-def test_inbox_paging_with_javascript_off(new_page, live_server):
-    make_user(live_server.app, "bob")
-    page = new_page(javascript=False)
-    register_and_login(page, "anna")
-    seed_inbox(live_server.app, "anna", "bob", 12)
-    page.goto("/messages")
-    page.click("#message-list a[rel=next]")
-    expect(first_message(page)).to_have_text("m1")
-    page.click("#message-list a[rel=prev]")
-    expect(first_message(page)).to_have_text("m11")
-
-
-def test_the_badge_appears_when_a_message_arrives_and_clears_in_the_inbox(new_page, live_server):
-    make_user(live_server.app, "bob")
+def test_the_badge_appears_when_a_message_arrives_and_clears_in_the_conversation(new_page, live_server):
+    seed_user(live_server.app, "bob")
     reader = new_page()
     register_and_login(reader, "anna")
     badge = reader.locator("#unread-badge")
@@ -142,32 +121,37 @@ def test_the_badge_appears_when_a_message_arrives_and_clears_in_the_inbox(new_pa
         expect(badge).to_be_visible(timeout=5000)
         expect(badge).to_have_text("1 unread message")
     reader.click("nav >> text=Messages")
-    expect(reader.locator("#message-list li.message-new")).to_have_count(1)
+    expect(reader.locator("#conversation-list li.conversation-unread")).to_have_count(1)
+    expect(reader.locator("#unread-badge")).to_be_visible()  # the inbox marks nothing read
+    reader.click("#conversation-list a.conversation-link")
+    expect(reader.locator("#thread-items li.message-new")).to_have_count(1)
     expect(reader.locator("#unread-badge")).to_be_hidden()
+
+
+def set_tab_hidden(page, hidden: bool):
+    """Pretend the tab was hidden or shown again, as the browser tells a page."""
+    page.evaluate("""hidden => {
+        Object.defineProperty(document, 'hidden', {configurable: true, get: () => hidden});
+        Object.defineProperty(document, 'visibilityState', {configurable: true,
+                                                             get: () => hidden ? 'hidden' : 'visible'});
+        document.dispatchEvent(new Event('visibilitychange'));
+    }""", hidden)
 
 
 def test_the_badge_stays_quiet_while_the_tab_is_hidden(new_page, live_server):
     page = new_page()
     register_and_login(page, "anna")
+    with page.expect_request(lambda request: "/notifications/badge" in request.url, timeout=5000):
+        pass  # it polls while visible
     polls = []
     page.on("request", lambda request: "/notifications/badge" in request.url and polls.append(request.url))
-    page.wait_for_timeout(2500)
-    assert len(polls) >= 1, "the badge never polled"
-    page.evaluate("""() => {
-        Object.defineProperty(document, 'hidden', {configurable: true, get: () => true});
-        Object.defineProperty(document, 'visibilityState', {configurable: true, get: () => 'hidden'});
-        document.dispatchEvent(new Event('visibilitychange'));
-    }""")
-    polls.clear()
-    page.wait_for_timeout(2500)
-    assert polls == []
-    page.evaluate("""() => {
-        Object.defineProperty(document, 'hidden', {configurable: true, get: () => false});
-        Object.defineProperty(document, 'visibilityState', {configurable: true, get: () => 'visible'});
-        document.dispatchEvent(new Event('visibilitychange'));
-    }""")
-    page.wait_for_timeout(300)
-    assert len(polls) == 1, polls
+    set_tab_hidden(page, True)
+    count_htmx_confirms(page, "#unread-badge")
+    wait_for_confirms(page, 2)  # two intervals went by...
+    flush_requests(page)
+    assert polls == []  # ...and neither asked the server
+    with page.expect_request(lambda request: "/notifications/badge" in request.url, timeout=500):
+        set_tab_hidden(page, False)  # back: it asks at once, well before the next interval
 
 
 def test_an_expired_session_sends_the_poll_to_the_login_page(new_page, live_server):
@@ -179,19 +163,16 @@ def test_an_expired_session_sends_the_poll_to_the_login_page(new_page, live_serv
 
 
 def test_hovering_a_name_shows_its_card_once_and_leads_to_the_send_form(new_page, live_server):
-    make_user(live_server.app, "bob")
+    seed_user(live_server.app, "bob")
     page = new_page()
     register_and_login(page, "anna")
-    with live_server.app.app_context():
-        from webapp.models import Post
-
-        db.session.add(Post(author=User.by_username("bob"), body="bob was here"))
-        db.session.commit()
+    seed_post(live_server.app, "bob", "bob was here")
     page.goto("/")
     fetches = []
     page.on("request", lambda request: "/popover" in request.url and fetches.append(request.url))
     link = page.locator("#post-items a.user-link").first
     card = page.locator("#post-items .popover-card").first
+    count_htmx_confirms(page, "#post-items a.user-link")
     with no_page_load(page):
         link.hover()
         expect(card).to_be_visible()
@@ -206,7 +187,9 @@ def test_hovering_a_name_shows_its_card_once_and_leads_to_the_send_form(new_page
         assert card_box["y"] >= link_box["y"] + link_box["height"] - 1
         page.keyboard.press("Escape")
         expect(card).to_be_hidden()
-        page.wait_for_timeout(600)  # longer than the show delay: a second fetch would have started
+        # The second hover's trigger fired, and app.js kept it from fetching the card again.
+        wait_for_confirms(page, 2)
+        flush_requests(page)
     assert len(fetches) == 1, fetches
     link.hover()
     page.mouse.move(600, 600)
@@ -216,16 +199,23 @@ def test_hovering_a_name_shows_its_card_once_and_leads_to_the_send_form(new_page
     expect(page.locator("textarea[name=message]")).to_be_visible()
 
 
+def seed_inbox(app, recipient: str, count: int):
+    """`count` people who each wrote `recipient` one message, a minute apart."""
+    start = utcnow() - timedelta(hours=1)
+    for index in range(count):
+        seed_user(app, f"writer{index}")
+        seed_message(app, f"writer{index}", recipient, f"hello {index}", timestamp=start + timedelta(minutes=index))
+
+
 def test_keyboard_focus_shows_the_card_and_escape_hides_it(new_page, live_server):
-    make_user(live_server.app, "bob")
     page = new_page()
     register_and_login(page, "anna")
-    seed_inbox(live_server.app, "anna", "bob", 1)
+    seed_inbox(live_server.app, "anna", 1)
     page.goto("/messages")
-    link = page.locator("#message-list a.user-link").first
-    card = page.locator("#message-list .popover-card").first
-    page.locator("a.nav-link", has_text="Sent").focus()
-    page.keyboard.press("Tab")  # the next stop is the first sender's name
+    link = page.locator("#conversation-list a.user-link").first
+    card = page.locator("#conversation-list .popover-card").first
+    page.locator("button", has_text="Mark all as read").focus()
+    page.keyboard.press("Tab")  # the next stop is the first conversation's name
     expect(link).to_be_focused()
     expect(card).to_be_visible()
     expect(card).to_contain_text("Send private message")
@@ -237,23 +227,23 @@ def test_keyboard_focus_shows_the_card_and_escape_hides_it(new_page, live_server
 
 
 def test_a_mouse_passing_over_names_fires_no_request(new_page, live_server):
-    make_user(live_server.app, "bob")
     page = new_page()
     register_and_login(page, "anna")
-    seed_inbox(live_server.app, "anna", "bob", 5)
+    seed_inbox(live_server.app, "anna", 5)
     page.goto("/messages")
     fetches = []
     page.on("request", lambda request: "/popover" in request.url and fetches.append(request.url))
+    count_htmx_confirms(page, "#conversation-list a.user-link")
     for index in range(5):
-        page.locator("#message-list a.user-link").nth(index).hover()
-        page.wait_for_timeout(50)
+        page.locator("#conversation-list a.user-link").nth(index).hover()
     page.mouse.move(900, 900)
-    page.wait_for_timeout(600)
-    assert fetches == []
+    wait_for_confirms(page, 5)  # every name's delayed trigger fired...
+    flush_requests(page)
+    assert fetches == []  # ...and none fetched a card nobody was still pointing at
 
 
 def test_a_proxy_error_leaves_the_form_and_the_badge_alone(new_page, live_server):
-    make_user(live_server.app, "bob")
+    seed_user(live_server.app, "bob")
     page = new_page()
     register_and_login(page, "anna")
     page.goto("/send-message/bob")
@@ -262,11 +252,14 @@ def test_a_proxy_error_leaves_the_form_and_the_badge_alone(new_page, live_server
     page.route("**/notifications/badge*", lambda route: route.fulfill(status=504, body="Gateway Time-out"))
     with no_page_load(page):
         page.fill("textarea[name=message]", "please arrive")
-        page.click("main button[type=submit]")
-        page.wait_for_timeout(1500)  # a badge poll (every second here) fails meanwhile too
+        with page.expect_response(lambda response: "/send-message/bob" in response.url and response.status == 502):
+            page.click("main button[type=submit]")
+        with page.expect_response(lambda response: "/notifications/badge" in response.url, timeout=5000):
+            pass  # a badge poll (every second here) fails too
         expect(page.locator("textarea[name=message]")).to_have_value("please arrive")
         expect(page.locator("#unread-badge")).to_be_attached()
     expect(page.locator("text=Bad Gateway")).to_have_count(0)
     page.unroute("**/send-message/bob")
+    page.unroute("**/notifications/badge*")
     page.click("main button[type=submit]")
     expect(page.locator(".send-form [role=status]")).to_have_text("Your message has been sent.")
