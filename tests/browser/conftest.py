@@ -138,3 +138,25 @@ def register_and_login(page, username: str, password: str = PASSWORD):
     page.fill("input[name=password]", password)
     page.click("main button[type=submit]")
     page.wait_for_url(lambda url: "/auth/login" not in url)
+
+
+def stored_bodies(app) -> list[str]:
+    """The bodies of every stored message, oldest first."""
+    from webapp.extensions import db
+    from webapp.models import Message
+
+    with app.app_context():
+        return [message.body for message in db.session.scalars(db.select(Message).order_by(Message.id))]
+
+
+def send_without_javascript(page, form: str, text: str, lands_on: str):
+    """Submit the message form `form` with JavaScript off: too long first (the page comes back with
+    the error beside the field), then `text`, which lands (Post/Redirect/Get) on `lands_on`."""
+    from playwright.sync_api import expect
+
+    page.fill(f"{form} textarea[name=message]", "x" * 141)
+    page.click(f"{form} button[type=submit]")
+    expect(page.locator("#message-errors")).to_contain_text("140 characters or fewer")
+    page.fill(f"{form} textarea[name=message]", text)
+    page.click(f"{form} button[type=submit]")
+    page.wait_for_url(lands_on)

@@ -5,11 +5,10 @@ from datetime import timedelta
 
 from playwright.sync_api import expect
 
-from webapp.extensions import db
-from webapp.models import Message, utcnow
+from webapp.models import utcnow
 
 from ..conftest import seed_message, seed_user
-from .conftest import no_page_load, register_and_login
+from .conftest import no_page_load, register_and_login, send_without_javascript, stored_bodies
 
 
 def seed_thread(app, sender: str, recipient: str, count: int, prefix: str = "m"):
@@ -23,16 +22,18 @@ def thread_bodies(page):
     return page.locator("#thread-items .thread-message .body-text")
 
 
-def stored_bodies(app):
-    with app.app_context():
-        return [m.body for m in db.session.scalars(db.select(Message).order_by(Message.id))]
+def anna_and_bob(new_page, live_server, *bodies, javascript: bool = True):
+    """A page where anna is signed in (through the forms), and bob, who wrote her `bodies`."""
+    seed_user(live_server.app, "bob")
+    page = new_page(javascript=javascript)
+    register_and_login(page, "anna")
+    for body in bodies:
+        seed_message(live_server.app, "bob", "anna", body)
+    return page
 
 
 def test_replying_in_place_keeps_the_focus(new_page, live_server):
-    seed_user(live_server.app, "bob")
-    page = new_page()
-    register_and_login(page, "anna")
-    seed_message(live_server.app, "bob", "anna", "Lunch?")
+    page = anna_and_bob(new_page, live_server, "Lunch?")
     page.goto("/messages/with/bob")
     expect(thread_bodies(page)).to_have_text(["Lunch?"])
     with no_page_load(page):
@@ -51,10 +52,7 @@ def test_replying_in_place_keeps_the_focus(new_page, live_server):
 
 
 def test_a_message_from_the_other_side_appears_live_and_counts_as_read(new_page, live_server):
-    seed_user(live_server.app, "bob")
-    page = new_page()
-    register_and_login(page, "anna")
-    seed_message(live_server.app, "bob", "anna", "first")
+    page = anna_and_bob(new_page, live_server, "first")
     page.goto("/messages/with/bob")
     expect(thread_bodies(page)).to_have_text(["first"])
     with no_page_load(page):
@@ -71,9 +69,7 @@ def test_a_message_from_the_other_side_appears_live_and_counts_as_read(new_page,
 
 
 def test_paging_a_conversation_with_back_and_forward(new_page, live_server):
-    seed_user(live_server.app, "bob")
-    page = new_page()
-    register_and_login(page, "anna")
+    page = anna_and_bob(new_page, live_server)
     seed_thread(live_server.app, "bob", "anna", 25)
     page.goto("/messages")
     page.click("button:has-text('Mark all as read')")
@@ -97,9 +93,7 @@ def test_paging_a_conversation_with_back_and_forward(new_page, live_server):
 
 
 def test_a_long_unread_run_opens_at_the_first_unread_message(new_page, live_server):
-    seed_user(live_server.app, "bob")
-    page = new_page()
-    register_and_login(page, "anna")
+    page = anna_and_bob(new_page, live_server)
     seed_thread(live_server.app, "bob", "anna", 15)
     page.goto("/messages/with/bob")
     expect(page.locator("#thread-items li.new-divider")).to_have_count(1)
@@ -132,9 +126,7 @@ def test_mark_unread_and_hide_in_place_in_the_inbox(new_page, live_server):
 
 
 def test_conversations_with_javascript_off(new_page, live_server):
-    seed_user(live_server.app, "bob")
-    page = new_page(javascript=False)
-    register_and_login(page, "anna")
+    page = anna_and_bob(new_page, live_server, javascript=False)
     seed_thread(live_server.app, "bob", "anna", 12)
     page.goto("/messages")
     page.click("#conversation-list a.conversation-link")
@@ -143,12 +135,7 @@ def test_conversations_with_javascript_off(new_page, live_server):
     page.click("#thread a[rel=prev]")
     expect(thread_bodies(page)).to_have_text(["m10", "m11"])
     page.goto("/messages/with/bob")
-    page.fill("#reply-form textarea[name=message]", "x" * 141)
-    page.click("#reply-form button[type=submit]")
-    expect(page.locator("#message-errors")).to_contain_text("140 characters or fewer")
-    page.fill("#reply-form textarea[name=message]", "Plain reply")
-    page.click("#reply-form button[type=submit]")
-    page.wait_for_url("**/messages/with/bob")
+    send_without_javascript(page, "#reply-form", "Plain reply", lands_on="**/messages/with/bob")
     expect(thread_bodies(page).last).to_have_text("Plain reply")
     page.click("button:has-text('Hide')")
     page.wait_for_url("**/messages")

@@ -3,11 +3,10 @@ from datetime import timedelta
 
 from playwright.sync_api import expect
 
-from webapp.extensions import db
-from webapp.models import Message, utcnow
+from webapp.models import utcnow
 
 from ..conftest import seed_message, seed_post, seed_user
-from .conftest import no_page_load, register_and_login
+from .conftest import no_page_load, register_and_login, send_without_javascript, stored_bodies
 
 
 def send_in_place(page, recipient: str, text: str, click: str = "click"):
@@ -16,11 +15,6 @@ def send_in_place(page, recipient: str, text: str, click: str = "click"):
     page.fill("textarea[name=message]", text)
     getattr(page, click)("main button[type=submit]")
     expect(page.locator(".send-form [role=status]")).to_have_text("Your message has been sent.")
-
-
-def stored_bodies(app):
-    with app.app_context():
-        return [m.body for m in db.session.scalars(db.select(Message).order_by(Message.id))]
 
 
 def flush_requests(page):
@@ -94,12 +88,7 @@ def test_sending_with_javascript_off_leads_into_the_conversation(new_page, live_
     register_and_login(page, "anna")
     page.goto("/user/bob")
     page.click("text=Send private message")
-    page.fill("textarea[name=message]", "x" * 141)
-    page.click("main button[type=submit]")
-    expect(page.locator("#message-errors")).to_contain_text("140 characters or fewer")
-    page.fill("textarea[name=message]", "Plain hello")
-    page.click("main button[type=submit]")
-    page.wait_for_url("**/messages/with/bob")
+    send_without_javascript(page, "main", "Plain hello", lands_on="**/messages/with/bob")
     expect(page.locator("#alerts")).to_contain_text("Your message has been sent.")
     expect(page.locator("#thread-items .body-text")).to_have_text(["Plain hello"])
     assert stored_bodies(live_server.app) == ["Plain hello"]

@@ -1,0 +1,253 @@
+"""The benchmark's data: a throwaway database (or BENCH_DATABASE_URL), migrated, then seeded in bulk
+through the app's models and tables.
+
+The reader has a long conversation that is read (--messages, its deep pages are what a thread's
+pager must reach cheaply), a second one full of unread messages (--unread: the badge's worst
+case), and --conversations short ones (the inbox's depth). Others talk among themselves first
+(--other-messages), so a plan that scans rather than seeks has to walk past their messages.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import subprocess
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from client import PASSWORD
+from server import ROOT, venv_tool
+
+SEED_CHUNK = 10_000
+# Cheap hashing for the bench server and seeding: login is not what we measure.
+CHEAP_ARGON2 = {"ARGON2_TIME_COST": 1, "ARGON2_MEMORY_KIB": 1024, "ARGON2_PARALLELISM": 1}
+
+
+@dataclass
+class Seed:
+    """What the seeding produced: the people, the cursors near the oldest rows, the counts."""
+
+    reader: str
+    light: str
+    thread_with: str
+    unread_from: str
+    messages: int
+    unread: int
+    conversations: int
+    other_messages: int
+    posts: int
+    oldest_inbox_cursor: str
+    oldest_thread_cursor: str
+    oldest_timeline_cursor: str
+    per_page: int
+    database: str = ""
+    seconds: float = 0.0
+
+
+def database_url(workdir: Path) -> str:
+    """BENCH_DATABASE_URL, else a new SQLite file in the work folder (never the developer's own database)."""
+    return os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{workdir / 'bench.sqlite'}"
+
+
+def settings(url: str) -> dict:
+    """The app's settings for seeding and serving: this database, no rate limits, cheap hashing."""
+    return {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": secrets.token_hex(32), "RATELIMIT_ENABLED": False,
+            **CHEAP_ARGON2}
+
+
+def server_environment(workdir: Path, app_settings: dict) -> dict[str, str]:
+    """The environment gunicorn's `create_app()` reads: the same settings, as a deployment gives them."""
+    env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
+    env.update({key: str(value).lower() if isinstance(value, bool) else str(value)
+                for key, value in app_settings.items() if key != "SQLALCHEMY_DATABASE_URI"})
+    env.update({"DATABASE_URL": app_settings["SQLALCHEMY_DATABASE_URI"], "INSTANCE_PATH": str(workdir / "instance"),
+                "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))})
+    return env
+
+
+def migrate(env: dict[str, str]) -> None:
+    """Run `flask db upgrade` against the bench database, as a deployment does."""
+    done = subprocess.run(venv_tool("flask") + ["--app", "webapp", "db", "upgrade"], cwd=ROOT, env=env,
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, timeout=300)
+    if done.returncode:
+        raise RuntimeError(f"flask db upgrade failed:\n{done.stderr}")
+
+
+def seed(app_settings: dict, args: argparse.Namespace, run_id: str) -> Seed:
+    """Create the people, their conversations and the timeline, in-process through the app."""
+    from webapp import create_app
+    from webapp.extensions import db
+
+    started = time.perf_counter()
+    app = create_app(app_settings)
+    with app.app_context():
+        result = seed_rows(db, args, run_id, app.config["MESSAGES_PER_PAGE"])
+        analyze_postgresql(db)
+        result.database = db.engine.url.render_as_string(hide_password=True)
+        db.session.remove()
+        db.engine.dispose()
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def seed_rows(db, args: argparse.Namespace, run_id: str, per_page: int) -> Seed:
+    """Insert everything and describe it."""
+    roles = ("reader", "light", "friend", "admirer", "other1", "other2")
+    names = {role: f"{role}_{run_id}" for role in roles}
+    pals = [f"pal{index}_{run_id}" for index in range(args.conversations)]
+    ids = create_users(db, [*names.values(), *pals])
+    reader, light = ids[names["reader"]], ids[names["light"]]
+    # The others' messages go in first: a sequential scan meets all of them before the reader's.
+    others = add_conversation(db, ids[names["other1"]], ids[names["other2"]], args.other_messages, both_ways=True)
+    thread = add_conversation(db, ids[names["friend"]], reader, args.messages, both_ways=True)
+    unread = add_conversation(db, ids[names["admirer"]], reader, args.unread)
+    for_light = add_conversation(db, ids[names["friend"]], light, 3)
+    pal_conversations = [add_conversation(db, ids[pal], reader, 1) for pal in pals]
+    add_participants(db, [others, thread, *pal_conversations], read_by_all=True)
+    add_participants(db, [unread, for_light], read_by_all=False)
+    insert_posts(db, list(ids.values())[:len(roles)], args.posts)
+    return Seed(reader=names["reader"], light=names["light"], thread_with=names["friend"],
+                unread_from=names["admirer"], messages=args.messages, unread=args.unread,
+                conversations=args.conversations + 2, other_messages=args.other_messages, posts=args.posts,
+                per_page=per_page, oldest_inbox_cursor=inbox_cursor_near_oldest(db, reader, per_page),
+                oldest_thread_cursor=thread_cursor_near_oldest(db, thread, per_page),
+                oldest_timeline_cursor=timeline_cursor_near_oldest(db, per_page))
+
+
+def create_users(db, names: list[str]) -> dict[str, int]:
+    """Create the users with one password; their ids by name."""
+    from webapp.models import User
+    from webapp.passwords import hash_password
+
+    password_hash = hash_password(PASSWORD)
+    users = [User(username=name, email=f"{name}@bench.invalid", password_hash=password_hash) for name in names]
+    db.session.add_all(users)
+    db.session.commit()
+    return {user.username: user.id for user in users}
+
+
+def add_conversation(db, sender: int, recipient: int, count: int, both_ways: bool = False) -> int:
+    """A conversation with `count` messages one second apart, the newest a minute ago, all from
+    `sender` (or alternating, `both_ways`); its id. Its sides are added by add_participants."""
+    from sqlalchemy import insert
+
+    from webapp.models import Conversation, Message, utcnow
+
+    low, high = sorted((sender, recipient))
+    conversation = Conversation(user_low_id=low, user_high_id=high)
+    db.session.add(conversation)
+    db.session.commit()
+    start = utcnow() - timedelta(seconds=count + 60)
+    for first in range(0, count, SEED_CHUNK):
+        rows = []
+        for i in range(first, min(first + SEED_CHUNK, count)):
+            author, reader = (recipient, sender) if both_ways and i % 2 else (sender, recipient)
+            rows.append({"conversation_id": conversation.id, "sender_id": author, "recipient_id": reader,
+                         "body": f"Bench message number {i}.", "timestamp": start + timedelta(seconds=i)})
+        db.session.execute(insert(Message), rows)
+        db.session.commit()
+    return conversation.id
+
+
+def add_participants(db, conversations: list[int], read_by_all: bool) -> None:
+    """Both sides of each conversation, with the last message and the unread count the app would
+    have kept; read up to the end when `read_by_all`, else nothing read."""
+    from sqlalchemy import func, insert, select
+
+    from webapp.models import Conversation, Message, Participant
+
+    for first in range(0, len(conversations), 500):
+        chunk = conversations[first:first + 500]
+        last = {row.conversation_id: row for row in db.session.execute(
+            select(Message.conversation_id, func.max(Message.id).label("id"), func.max(Message.timestamp).label("at"))
+            .where(Message.conversation_id.in_(chunk)).group_by(Message.conversation_id))}
+        received = {(row.conversation_id, row.recipient_id): row.count for row in db.session.execute(
+            select(Message.conversation_id, Message.recipient_id, func.count().label("count"))
+            .where(Message.conversation_id.in_(chunk)).group_by(Message.conversation_id, Message.recipient_id))}
+        rows = []
+        for conversation in db.session.scalars(select(Conversation).where(Conversation.id.in_(chunk))):
+            if conversation.id not in last:
+                continue  # no messages (a count of 0 was asked for): no sides either
+            for me, other in ((conversation.user_low_id, conversation.user_high_id),
+                              (conversation.user_high_id, conversation.user_low_id)):
+                newest = last[conversation.id]
+                unread = 0 if read_by_all else received.get((conversation.id, me), 0)
+                rows.append({"conversation_id": conversation.id, "user_id": me, "other_id": other,
+                             "last_read_message_id": newest.id if read_by_all else 0, "last_message_id": newest.id,
+                             "last_activity_at": newest.at, "unread_count": unread, "hidden": False})
+        db.session.execute(insert(Participant), rows)
+        db.session.commit()
+
+
+def insert_posts(db, user_ids: list[int], count: int) -> None:
+    """Bulk-insert `count` posts spread over the users, one minute apart."""
+    from sqlalchemy import insert
+
+    from webapp.models import Post, utcnow
+
+    start = utcnow() - timedelta(minutes=count + 1)
+    for first in range(0, count, SEED_CHUNK):
+        rows = [{"user_id": user_ids[i % len(user_ids)], "body": f"Bench post number {i}.",
+                 "timestamp": start + timedelta(minutes=i)}
+                for i in range(first, min(first + SEED_CHUNK, count))]
+        db.session.execute(insert(Post), rows)
+        db.session.commit()
+
+
+def analyze_postgresql(db) -> None:
+    """Give PostgreSQL's planner statistics, as autovacuum would soon after a bulk load."""
+    from sqlalchemy import text
+
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(text("ANALYZE users, conversations, participants, messages, posts"))
+
+
+def inbox_cursor_near_oldest(db, reader: int, per_page: int) -> str:
+    """A `before` cursor of the reader's inbox with two pages of older conversations left."""
+    from sqlalchemy import select
+
+    from webapp.models import Participant
+
+    return cursor_at_offset(db, select(Participant).where(Participant.user_id == reader), Participant, 2 * per_page)
+
+
+def thread_cursor_near_oldest(db, conversation: int, per_page: int) -> str:
+    """A `before` cursor of the long thread with two pages of older messages left: its deepest full page."""
+    from webapp.models import Message
+
+    return cursor_at_offset(db, Message.thread(conversation), Message, 2 * per_page)
+
+
+def timeline_cursor_near_oldest(db, per_page: int) -> str:
+    """A `before` cursor with two pages of older posts left."""
+    from sqlalchemy import select
+
+    from webapp.models import Post
+
+    return cursor_at_offset(db, select(Post), Post, 2 * per_page)
+
+
+def cursor_at_offset(db, stmt, model, offset: int) -> str:
+    """The encoded cursor of the row `offset` places from the oldest (the oldest row if fewer)."""
+    from webapp.pagination import Cursor
+
+    ordered = stmt.order_by(model.timestamp.asc(), model.id.asc())
+    row = db.session.scalar(ordered.offset(offset).limit(1)) or db.session.scalar(ordered.limit(1))
+    return Cursor.of(row).encode()
+
+
+def delete_bench_users(app_settings: dict, seeded: Seed, run_id: str) -> None:
+    """On a database we did not create, remove our users (their conversations, messages and posts cascade)."""
+    from sqlalchemy import delete
+
+    from webapp import create_app
+    from webapp.extensions import db
+    from webapp.models import User
+
+    with create_app(app_settings).app_context():
+        db.session.execute(delete(User).where(User.username.like(f"%\\_{run_id}", escape="\\")))
+        db.session.commit()
+        db.engine.dispose()
