@@ -115,3 +115,9 @@ def test_demo_users_can_log_in(app, client):
     home = soup(client.get("/"))
     assert "alice" in home.select_one("nav").get_text()
     assert home.select("#post-items > li.post"), "the demo has posts on the timeline"
+    inbox = soup(client.get("/messages"))
+    assert len(inbox.select("li.conversation")) == 2 and len(inbox.select("li.conversation-unread")) == 2
+    thread = soup(client.get("/messages/with/bob"))
+    mine = thread.select("li.thread-message.mine")
+    assert mine and len(thread.select("li.thread-message")) > len(mine), "replies go both ways"
+    assert thread.select_one("li.new-divider") is not None, "something is left unread"

@@ -114,7 +114,8 @@ def test_login_honours_a_safe_next(client, make_user):
     assert response.headers["Location"] == "/messages"
 
 
-@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/", "/\\evil.example", "javascript:alert(1)"])
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/", "/\\evil.example", "javascript:alert(1)",
+                                    "//[", "http://[::1", "http://[::1]:80/x"])
 def test_login_ignores_an_unsafe_next(client, make_user, target):
     make_user("alice")
     response = client.post("/auth/login", query_string={"next": target},
