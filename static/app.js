@@ -79,6 +79,45 @@
     });
   });
 
+  // Focus goes where the next action is after a swap: the first invalid field after a 422; the
+  // list itself (its accessible name is read) after a pager link swapped it; a field marked
+  // autofocus (the emptied message field after sending) htmx focuses by itself.
+  // (afterSettle fires on the new content itself, which for an outerHTML swap replaced the target.)
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var target = event.target;
+    if (!target || !target.isConnected || !target.querySelector) {
+      return;
+    }
+    var invalid = target.querySelector("[aria-invalid=true]");
+    if (invalid) {
+      invalid.focus();
+    } else if (event.detail.requestConfig && event.detail.requestConfig.elt &&
+               event.detail.requestConfig.elt.closest(".pager")) {
+      target.focus({preventScroll: true});
+    }
+  });
+
+  // The character counter: a hint with data-limit counts what the server counts (characters,
+  // once trimmed), so 140 emoji fit and 141 letters do not.
+  function updateCounter(field) {
+    var ids = (field.getAttribute("aria-describedby") || "").split(" ");
+    ids.forEach(function (id) {
+      var hint = id && document.getElementById(id);
+      if (!hint || !hint.dataset.limit) {
+        return;
+      }
+      var limit = Number(hint.dataset.limit);
+      var used = Array.from(field.value.trim()).length;
+      hint.textContent = used + " of " + limit + " characters" + (used > limit ? ": too long" : "");
+      hint.classList.toggle("text-danger", used > limit);
+    });
+  }
+  document.addEventListener("input", function (event) {
+    if (event.target.matches && event.target.matches("textarea, input")) {
+      updateCounter(event.target);
+    }
+  });
+
   // A hidden tab that comes back asks at once.
   document.addEventListener("visibilitychange", function () {
     if (!document.hidden) {
@@ -95,6 +134,10 @@
     }
     document.querySelectorAll(".user-popover:hover, .user-popover:focus-within").forEach(function (wrapper) {
       wrapper.classList.add("dismissed");
+      // Focus inside the card goes back to the name it belongs to.
+      if (wrapper.querySelector(".popover-card").contains(document.activeElement)) {
+        wrapper.querySelector(".user-link").focus();
+      }
     });
   });
 

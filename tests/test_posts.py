@@ -48,9 +48,12 @@ def test_posting_with_htmx_returns_a_fresh_form_and_the_post_out_of_band(client,
     page = soup(response)
     assert page.select_one("form#post-form textarea").get_text().strip() == ""
     assert "Your post is now live!" in page.select_one("form#post-form [role=status]").get_text()
-    oob = page.select_one("[hx-swap-oob]")
-    assert oob["hx-swap-oob"] == "afterbegin:#post-items"
+    oob = page.select_one("[hx-swap-oob='afterbegin:#post-items']")
     assert oob.select_one("li.post .body-text").get_text() == "in place"
+    textarea = page.select_one("form#post-form textarea")
+    assert textarea.has_attr("autofocus"), "the field keeps the focus for the next post"
+    # The notice reaches the persistent live region too: the form that shows it was replaced.
+    assert page.select_one("#announcer[hx-swap-oob='innerHTML']").get_text() == "Your post is now live!"
     assert post_count(app) == 1
 
 

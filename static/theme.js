@@ -1,0 +1,11 @@
+// Dark mode from the system setting: Bootstrap 5.3's color modes follow data-bs-theme. Loaded
+// in <head> without defer, so the page is painted in the right colours from the start.
+(function () {
+  "use strict";
+  var query = window.matchMedia("(prefers-color-scheme: dark)");
+  function apply() {
+    document.documentElement.setAttribute("data-bs-theme", query.matches ? "dark" : "light");
+  }
+  apply();
+  query.addEventListener("change", apply);
+})();

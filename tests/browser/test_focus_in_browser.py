@@ -1,0 +1,61 @@
+"""Where the keyboard focus lands after each htmx swap, and what is announced."""
+from datetime import timedelta
+
+from playwright.sync_api import expect
+
+from webapp.models import utcnow
+
+from ..conftest import seed_post, seed_user
+from .conftest import register_and_login
+
+
+def test_focus_after_posting_an_error_and_paging(new_page, live_server):
+    seed_user(live_server.app, "bob")
+    page = new_page()
+    register_and_login(page, "anna")
+    start = utcnow() - timedelta(hours=1)
+    for index in range(12):
+        seed_post(live_server.app, "bob", f"p{index}", timestamp=start + timedelta(minutes=index))
+    page.goto("/")
+    field = page.locator("#post-form textarea[name=post]")
+    expect(field).not_to_be_focused()  # nothing grabs the focus on arrival
+    field.fill("   ")
+    page.click("#post-form button[type=submit]")
+    expect(page.locator("#post-errors")).to_have_text("Write something first.")
+    expect(field).to_be_focused()  # the invalid field, its error read with it
+    field.fill("Hello")
+    page.click("#post-form button[type=submit]")
+    expect(page.locator("#announcer")).to_have_text("Your post is now live!")
+    expect(field).to_be_focused()  # emptied, ready for the next one
+    expect(field).to_have_value("")
+    page.click("#post-list a[rel=next]")
+    expect(page.locator("#post-list")).to_be_focused()  # the list, whose name is read
+
+
+def test_the_counter_counts_what_the_server_counts(new_page, live_server):
+    page = new_page()
+    register_and_login(page, "anna")
+    page.goto("/")
+    field = page.locator("#post-form textarea[name=post]")
+    hint = page.locator("#post-hint")
+    expect(hint).to_have_text("Up to 140 characters.")
+    field.fill("  " + "\U0001F600" * 3 + "  ")
+    expect(hint).to_have_text("3 of 140 characters")
+    field.fill("x" * 141)
+    expect(hint).to_have_text("141 of 140 characters: too long")
+
+
+def test_escape_inside_a_card_returns_to_the_name(new_page, live_server):
+    seed_user(live_server.app, "bob")
+    page = new_page()
+    register_and_login(page, "anna")
+    seed_post(live_server.app, "bob", "bob was here")
+    page.goto("/")
+    link = page.locator("#post-items a.user-link").first
+    card = page.locator("#post-items .popover-card").first
+    link.focus()
+    expect(card).to_contain_text("Send private message")
+    card.locator("a", has_text="Send private message").focus()
+    page.keyboard.press("Escape")
+    expect(link).to_be_focused()
+    expect(card).to_be_hidden()
