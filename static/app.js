@@ -127,6 +127,56 @@
     }
   });
 
+  // A card adds no Tab stops: crossing a timeline by Tab visits each name once. The down arrow
+  // on a name enters its card (up and down move through the card's links, up from the first
+  // goes back to the name).
+  function cardItems(wrapper) {
+    return Array.from(wrapper.querySelectorAll(".popover-card a, .popover-card button"));
+  }
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "ArrowDown" && event.key !== "ArrowUp") {
+      return;
+    }
+    var wrapper = document.activeElement && document.activeElement.closest &&
+                  document.activeElement.closest(".user-popover");
+    if (!wrapper) {
+      return;
+    }
+    var items = cardItems(wrapper);
+    var index = items.indexOf(document.activeElement);
+    var next = event.key === "ArrowDown" ? index + 1 : index - 1;
+    if (!items.length || next >= items.length) {
+      return;
+    }
+    event.preventDefault();
+    (next < 0 ? wrapper.querySelector(".user-link") : items[next]).focus();
+  });
+
+  // Touch: the first tap on a name shows its card (loading it once), the second follows the
+  // link; a tap elsewhere closes it. With JS off the name is a plain link to the profile.
+  var lastPointer = "mouse";
+  document.addEventListener("pointerdown", function (event) {
+    lastPointer = event.pointerType;
+    document.querySelectorAll(".user-popover.open").forEach(function (wrapper) {
+      if (!wrapper.contains(event.target)) {
+        wrapper.classList.remove("open");
+      }
+    });
+  }, true);
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest(".user-link");
+    if (!link || lastPointer !== "touch") {
+      return;
+    }
+    var wrapper = link.closest(".user-popover");
+    if (wrapper.classList.contains("open")) {
+      return;
+    }
+    event.preventDefault();
+    wrapper.classList.add("open");
+    link.focus();  // hx-trigger "focus" loads the card, once
+  });
+
   // Escape closes the open popover card; it may show again once pointer and focus have left.
   document.addEventListener("keydown", function (event) {
     if (event.key !== "Escape") {

@@ -45,6 +45,11 @@ def test_avatars_escape_the_initial():
     assert ">&lt;</text>" in avatar_svg("<b>")
 
 
+@pytest.mark.parametrize(("name", "letters"), [("alice", "A"), ("bob_smith", "BS"), ("x.y-z", "XY"), ("_a", "A")])
+def test_avatars_show_initials(name, letters):
+    assert f">{letters}</text>" in avatar_svg(name)
+
+
 @pytest.mark.parametrize(("target", "safe"), [("/messages?before=1_2", True), ("/", True), ("", False),
                                               ("//evil.example", False), ("https://evil.example/", False),
                                               ("/\\evil", False), ("javascript:x", False), ("/a\nb", False),

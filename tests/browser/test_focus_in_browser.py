@@ -59,3 +59,52 @@ def test_escape_inside_a_card_returns_to_the_name(new_page, live_server):
     page.keyboard.press("Escape")
     expect(link).to_be_focused()
     expect(card).to_be_hidden()
+
+
+def test_cards_add_no_tab_stops_and_the_down_arrow_enters_one(new_page, live_server):
+    seed_user(live_server.app, "bob")
+    page = new_page()
+    register_and_login(page, "anna")
+    for index in range(5):
+        seed_post(live_server.app, "bob", f"post {index}")
+    page.goto("/")
+    names = page.locator("#post-items a.user-link")
+    names.first.focus()
+    expect(page.locator("#post-items .popover-card").first).to_contain_text("Send private message")
+    for index in range(1, 5):
+        page.keyboard.press("Tab")
+        expect(names.nth(index)).to_be_focused()  # the next name, not the card's links
+    card = page.locator("#post-items .popover-card").nth(4)
+    expect(card).to_contain_text("Send private message")  # loaded on focus
+    page.keyboard.press("ArrowDown")
+    expect(card.locator("a").first).to_be_focused()
+    page.keyboard.press("ArrowDown")
+    expect(card.locator("a", has_text="Send private message")).to_be_focused()
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/send-message/bob")
+
+
+def test_a_tap_shows_the_card_and_a_second_tap_opens_the_profile(browser, live_server):
+    seed_user(live_server.app, "bob")
+    context = browser.new_context(base_url=live_server.url, has_touch=True, is_mobile=True,
+                                  viewport={"width": 390, "height": 844})
+    try:
+        page = context.new_page()
+        register_and_login(page, "anna")
+        seed_post(live_server.app, "bob", "bob was here")
+        page.goto("/")
+        fetches = []
+        page.on("request", lambda request: "/popover" in request.url and fetches.append(request.url))
+        link = page.locator("#post-items a.user-link").first
+        link.tap()
+        card = page.locator("#post-items .popover-card").first
+        expect(card).to_contain_text("1 post")
+        expect(card).to_be_visible()
+        assert page.url.endswith("/")
+        box = card.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 390, box  # on screen
+        link.tap()
+        page.wait_for_url("**/user/bob")
+        assert len(fetches) == 1, fetches
+    finally:
+        context.close()

@@ -7,5 +7,5 @@ from ..forms import AppForm, short_text_field
 class PostForm(AppForm):
     """A post: 1 to BODY_MAX_LENGTH characters once trimmed."""
 
-    post = short_text_field("Say something", empty_message="Write something first.")
+    post = short_text_field("Share a note", empty_message="Write something first.")
     submit = SubmitField("Post")
