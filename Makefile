@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 FLASK := $(BIN)/flask --app webapp
 
-.PHONY: install run test test-fast bench contract-check clean
+.PHONY: install run test test-fast bench screenshots contract-check clean
 
 # The virtual environment, rebuilt when the dependencies change.
 $(VENV)/.installed: pyproject.toml
@@ -30,6 +30,10 @@ test: install
 # Everything but the browser tests.
 test-fast: install
 	$(BIN)/python -m pytest -m "not browser"
+
+# The README's screenshots, taken by the browser suite from the demo data.
+screenshots: install
+	SCREENSHOTS_DIR=static/screenshots $(BIN)/python -m pytest tests/browser/test_screenshots.py -q
 
 # Real HTTP load against gunicorn on 127.0.0.1; prints figures (see bench/README.md).
 bench: install

@@ -94,7 +94,35 @@
     } else if (event.detail.requestConfig && event.detail.requestConfig.elt &&
                event.detail.requestConfig.elt.closest(".pager")) {
       target.focus({preventScroll: true});
+    } else if (focusWasLost()) {
+      // The button that was pressed went away with the swap: stay in the part that replaced it.
+      var next = target.matches("[tabindex]") ? target : target.querySelector("a[href], button, textarea, input");
+      (next || document.getElementById("main")).focus({preventScroll: true});
     }
+  });
+
+  // Focus is "lost" when the element that had it before a swap was removed by the swap; a hover
+  // that loads a card, with the focus nowhere in particular, moves nothing.
+  var focusedBeforeSwap = null;
+  document.addEventListener("htmx:beforeSwap", function () {
+    focusedBeforeSwap = document.activeElement;
+  });
+
+  function focusWasLost() {
+    var before = focusedBeforeSwap;
+    return Boolean(before) && before !== document.body && !before.isConnected &&
+      (!document.activeElement || document.activeElement === document.body);
+  }
+
+  // A swap that removed the focused element and put nothing in its place (a hidden conversation's
+  // row): the focus goes to the main region rather than to the top of the document.
+  // (Checked once the swap has settled, after the rule above had its chance.)
+  document.addEventListener("htmx:afterSwap", function () {
+    window.setTimeout(function () {
+      if (focusWasLost()) {
+        document.getElementById("main").focus({preventScroll: true});
+      }
+    }, 50);
   });
 
   // The character counter: a hint with data-limit counts what the server counts (characters,

@@ -125,15 +125,19 @@ def no_page_load(page):
     assert page.evaluate("window.__sameDocument === true"), "the page was reloaded"
 
 
-def register_and_login(page, username: str, password: str = PASSWORD):
-    """Register through the form, then log in through the form (works with JS on or off)."""
-    page.goto("/auth/register")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=email]", f"{username}@example.org")
-    page.fill("input[name=password]", password)
-    page.fill("input[name=password2]", password)
-    page.click("main button[type=submit]")
-    page.wait_for_url("**/auth/login")
+def register_and_login(page, username: str, password: str = PASSWORD, register: bool = True):
+    """Register through the form (unless `register` is false: an account that exists), then log
+    in through the form (works with JS on or off)."""
+    if register:
+        page.goto("/auth/register")
+        page.fill("input[name=username]", username)
+        page.fill("input[name=email]", f"{username}@example.org")
+        page.fill("input[name=password]", password)
+        page.fill("input[name=password2]", password)
+        page.click("main button[type=submit]")
+        page.wait_for_url("**/auth/login")
+    else:
+        page.goto("/auth/login")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
     page.click("main button[type=submit]")

@@ -66,8 +66,16 @@ def states(page, live_server):
     yield "inbox"
     page.goto("/messages/with/bob")
     yield "conversation"
+    page.fill("#reply-form textarea[name=message]", "   ")
+    page.click("#reply-form button[type=submit]")
+    page.wait_for_selector("#message-errors")
+    yield "conversation with a reply error"
     page.goto("/send-message/bob")
     yield "send form"
+    page.fill("textarea[name=message]", "   ")
+    page.click("main button[type=submit]")
+    page.wait_for_selector("#message-errors")
+    yield "send form with an error"
     page.goto("/auth/sessions")
     yield "sessions"
     page.goto("/user/nobody-here")

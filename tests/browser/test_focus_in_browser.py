@@ -30,6 +30,9 @@ def test_focus_after_posting_an_error_and_paging(new_page, live_server):
     expect(field).to_have_value("")
     page.click("#post-list a[rel=next]")
     expect(page.locator("#post-list")).to_be_focused()  # the list, whose name is read
+    title = page.title()
+    page.reload()  # the pushed URL, loaded whole, has the title the page shows
+    assert page.title() == title
 
 
 def test_the_counter_counts_what_the_server_counts(new_page, live_server):
@@ -108,3 +111,23 @@ def test_a_tap_shows_the_card_and_a_second_tap_opens_the_profile(browser, live_s
         assert len(fetches) == 1, fetches
     finally:
         context.close()
+
+
+def test_focus_stays_in_place_after_signing_out_a_session_or_hiding_a_conversation(new_page, live_server):
+    from ..conftest import seed_message
+
+    seed_user(live_server.app, "bob")
+    other = new_page()
+    register_and_login(other, "anna")
+    page = new_page()
+    register_and_login(page, "anna", register=False)
+    page.goto("/auth/sessions")
+    page.locator("#sessions li.session", has_text="This browser").wait_for()
+    page.locator("#sessions li.session:not(:has-text('This browser')) button").click()
+    expect(page.locator("#sessions [role=status]")).to_have_text("That session is signed out.")
+    expect(page.locator("#sessions")).to_be_focused()
+    seed_message(live_server.app, "bob", "anna", "hi")
+    page.goto("/messages")
+    page.locator("li.conversation button", has_text="Hide").click()
+    expect(page.locator("li.conversation")).to_have_count(0)
+    expect(page.locator("#main")).to_be_focused()

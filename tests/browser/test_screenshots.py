@@ -1,0 +1,58 @@
+"""The README's screenshots, taken by the suite from the demo data, so they never go stale.
+
+Every run takes them (into a temporary folder) and checks what they show; `make screenshots`
+writes them over static/screenshots/ (SCREENSHOTS_DIR).
+"""
+import os
+import pathlib
+
+from playwright.sync_api import expect
+
+from webapp.cli import DEMO_PASSWORD, seed_demo_data
+
+DESKTOP = {"width": 1100, "height": 700}
+PHONE = {"width": 390, "height": 844}
+
+
+def shot(page, folder: pathlib.Path, name: str) -> None:
+    """Save the viewport as folder/name.png, and check it is a real picture."""
+    path = folder / f"{name}.png"
+    page.screenshot(path=str(path))
+    assert path.stat().st_size > 10_000, path
+
+
+def sign_in_as_alice(page) -> None:
+    page.goto("/auth/login")
+    page.fill("input[name=username]", "alice")
+    page.fill("input[name=password]", DEMO_PASSWORD)
+    page.click("main button[type=submit]")
+    page.wait_for_url(lambda url: "/auth/login" not in url)
+
+
+def test_readme_screenshots(browser, live_server, tmp_path):
+    folder = pathlib.Path(os.environ.get("SCREENSHOTS_DIR") or tmp_path)
+    with live_server.app.app_context():
+        seed_demo_data()
+    desktop = browser.new_context(base_url=live_server.url, viewport=DESKTOP, color_scheme="light")
+    phone = browser.new_context(base_url=live_server.url, viewport=PHONE, color_scheme="dark",
+                                has_touch=True, is_mobile=True)
+    try:
+        page = desktop.new_page()
+        sign_in_as_alice(page)
+        page.locator("#post-items a.user-link", has_text="bob").first.hover()
+        expect(page.locator("#post-items .popover-card .card").first).to_be_visible()
+        shot(page, folder, "home")
+        page.goto("/messages")
+        expect(page.locator("li.conversation-unread")).to_have_count(2)
+        shot(page, folder, "inbox")
+        page.goto("/messages/with/bob")
+        expect(page.locator("li.new-divider")).to_have_count(1)
+        shot(page, folder, "conversation")
+        mobile = phone.new_page()
+        sign_in_as_alice(mobile)
+        mobile.goto("/messages/with/carol")
+        expect(mobile.locator("html")).to_have_attribute("data-bs-theme", "dark")
+        shot(mobile, folder, "phone-conversation-dark")
+    finally:
+        desktop.close()
+        phone.close()
