@@ -170,3 +170,11 @@ def test_the_unread_count_is_served_by_the_unread_index(app, alice):
         assert "ix_participants_user_id_unread_count" in plan, plan
         assert "LIMIT 100" in str(compiled)
         db.session.rollback()
+
+
+def test_the_unread_count_is_part_of_the_messages_link_name(client, alice, add_message):
+    add_message("bob", "alice")
+    page = soup(client.get("/"))
+    link = page.select_one("nav a[href='/messages']")
+    names = [page.find(id=part).get_text(" ", strip=True) for part in link["aria-labelledby"].split()]
+    assert " ".join(names) == "Messages 1 unread message"
