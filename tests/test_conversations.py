@@ -272,7 +272,8 @@ def test_a_conversation_page_costs_the_same_queries_for_1_and_50_messages(client
     seed_thread(add_message, "bob", "alice", 50, start=utcnow())
     with sql_statements() as fifty:
         client.get("/messages/with/bob")
-    assert len(one) == len(fifty) <= 9, fifty
+    # A short page is topped up with what came before it (one query more), a full one is not.
+    assert len(fifty) <= len(one) <= 9, one
 
 
 # Live while open

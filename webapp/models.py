@@ -336,14 +336,19 @@ class Participant(db.Model):
         """`user`'s side of their conversation with `other`, if there is one."""
         return db.session.scalar(select(cls).where(cls.user_id == user.id, cls.other_id == other.id))
 
-    def unread_start(self) -> Cursor | None:
-        """Where this side opens when something is unread: just after the newest message it read."""
-        if not self.unread_count:
-            return None
+    def read_cursor(self) -> Cursor:
+        """The position of the newest message shown to this side (START when none was)."""
         if not self.last_read_message_id:
             return START
         moment = db.session.scalar(select(Message.timestamp).where(Message.id == self.last_read_message_id))
         return Cursor(moment, self.last_read_message_id) if moment else START
+
+    def messages_up_to(self, cursor: Cursor, limit: int) -> list[Message]:
+        """Up to `limit` messages of this conversation at or before `cursor`, newest first."""
+        stmt = (Message.thread(self.conversation_id)
+                .where(tuple_(Message.timestamp, Message.id) <= (cursor.timestamp, cursor.id))
+                .order_by(Message.timestamp.desc(), Message.id.desc()).limit(limit))
+        return list(db.session.scalars(stmt))
 
     def messages_after(self, cursor: Cursor, limit: int) -> list[Message]:
         """Up to `limit` messages of this conversation after `cursor` (a pagination.Cursor), oldest first."""
@@ -463,6 +468,12 @@ class Message(db.Model):
         conversation = Conversation.open(sender, recipient)
         if conversation is None:
             return None
+        # Lock both sides first (in id order, so two senders never deadlock): messages of one
+        # conversation then get their ids and times in the order they commit. A reader's marker
+        # moves by id, so a message committed after a page was read must have a higher id than
+        # every message on that page, or it would count as read unseen.
+        db.session.execute(select(Participant.id).where(Participant.conversation_id == conversation.id)
+                           .order_by(Participant.id).with_for_update())
         message = cls(conversation_id=conversation.id, sender=sender, recipient=recipient, body=body,
                       submission_token=token, timestamp=timestamp or utcnow())
         db.session.add(message)

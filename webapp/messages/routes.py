@@ -6,7 +6,7 @@ from ..activity import passive
 from ..extensions import db, limiter
 from ..htmx import form_succeeded, render, render_form, render_fragment
 from ..models import Message, Participant, User
-from ..pagination import Cursor, Page, paginate
+from ..pagination import START, Cursor, Page, paginate
 from ..security import configured_limit
 from .forms import MessageForm
 
@@ -85,39 +85,47 @@ def conversation(username):
 @login_required
 @send_limit
 def reply(username):
-    """Reply: in place with htmx (a fresh form, the newest page of the thread), PRG without."""
+    """Reply: in place with htmx (a fresh form, the thread as it opens now), PRG without."""
     other = partner_or_404(username)
     form = MessageForm()
     if form.validate_on_submit():
         store(form, other)
         location = url_for("messages.conversation", username=other.username)
         return form_succeeded("Your message has been sent.", location, lambda: render_fragment(
-            "messages/_reply_sent.html", form=MessageForm.blank(), other=other, **newest_thread(other)))
+            "messages/_reply_sent.html", form=MessageForm.blank(), other=other, **thread(other)))
     return render_form(form, "messages/conversation.html", "messages/_reply_form.html", other=other,
                        page_context=lambda: thread(other))
 
 
-def thread(other: User, start_at_unread: bool = True) -> dict:
-    """One page of the conversation with `other` (the requested one; else, when the unread messages
-    do not fit on the newest page, the page that starts at the first of them; else the newest,
-    which shows them with what came before), marked read up to its newest message."""
+def thread(other: User) -> dict:
+    """One page of the conversation with `other`, marked read up to its newest message: the page
+    asked for, else the one that starts just after the read marker (what a person has not seen
+    yet, topped up with what they read before it when it is short). Every page is placed by the
+    marker itself, never by a count taken earlier, so a message arriving meanwhile is either on
+    the page or after it: none is marked read unseen."""
     side = Participant.of(current_user, other)
     if side is None:
         return {"page": Page(), "new_after": 0, "side": None}
     per_page = current_app.config["MESSAGES_PER_PAGE"]
-    start = side.unread_start() if start_at_unread else None
-    if start is not None and len(side.messages_after(start, per_page + 1)) <= per_page:
-        start = None  # they all fit on the newest page, with some context above them
+    start = side.read_cursor()
     page = paginate(Message.thread(side.conversation_id), per_page, start_after=start)
+    if not (request.args.get("before") or request.args.get("after")):
+        page = with_context(page, side, start, per_page)
     new_after = side.last_read_message_id
     if page.items:
         side.mark_read_up_to(page.items[0].id)  # items are newest first
     return {"page": page, "new_after": new_after, "side": side}
 
 
-def newest_thread(other: User) -> dict:
-    """The newest page of the conversation, as after a reply."""
-    return thread(other, start_at_unread=False)
+def with_context(page: Page, side: Participant, start: Cursor, per_page: int) -> Page:
+    """A short page after the marker, topped up with the messages read up to it (a chat shows
+    what came before the new messages)."""
+    room = per_page - len(page.items)
+    if page.newer or room <= 0 or start == START:
+        return page
+    before = side.messages_up_to(start, room + 1)
+    items = page.items + before[:room]
+    return Page(items=items, newer=None, older=Cursor.of(items[-1]).encode() if len(before) > room else None)
 
 
 @bp.get("/messages/with/<username>/updates")
