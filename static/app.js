@@ -219,6 +219,30 @@
     });
   });
 
+  // The account menu (a <details>): Escape closes it and puts the focus back on its summary; a
+  // click or a focus move outside it closes it too, as any menu does.
+  function closeMenus(except) {
+    document.querySelectorAll(".account-menu details[open]").forEach(function (menu) {
+      if (!menu.contains(except)) {
+        menu.removeAttribute("open");
+      }
+    });
+  }
+  document.addEventListener("keydown", function (event) {
+    var menu = event.key === "Escape" && document.activeElement && document.activeElement.closest &&
+               document.activeElement.closest(".account-menu details[open]");
+    if (menu) {
+      menu.removeAttribute("open");
+      menu.querySelector("summary").focus();
+    }
+  });
+  document.addEventListener("pointerdown", function (event) {
+    closeMenus(event.target);
+  });
+  document.addEventListener("focusin", function (event) {
+    closeMenus(event.target);
+  });
+
   function undismiss(event) {
     var wrapper = event.target.closest && event.target.closest(".user-popover.dismissed");
     if (wrapper && !wrapper.contains(event.relatedTarget)) {

@@ -78,6 +78,8 @@ def states(page, live_server):
     yield "send form with an error"
     page.goto("/auth/sessions")
     yield "sessions"
+    page.click("nav .account-menu summary")
+    yield "account menu open"
     page.goto("/user/nobody-here")
     yield "404"
 

@@ -1,4 +1,5 @@
 """Where the keyboard focus lands after each htmx swap, and what is announced."""
+import re
 from datetime import timedelta
 
 from playwright.sync_api import expect
@@ -131,3 +132,44 @@ def test_focus_stays_in_place_after_signing_out_a_session_or_hiding_a_conversati
     page.locator("li.conversation button", has_text="Hide").click()
     expect(page.locator("li.conversation")).to_have_count(0)
     expect(page.locator("#main")).to_be_focused()
+
+
+def test_the_account_menu_by_keyboard_and_on_a_phone(new_page, live_server):
+    page = new_page()
+    page.set_viewport_size({"width": 320, "height": 640})
+    register_and_login(page, "anna")
+    nav = page.locator("nav[aria-label=Main]")
+    # One row at 320 px: the brand, Home, Messages and the menu share the bar's height.
+    assert nav.bounding_box()["height"] < 70, nav.bounding_box()
+    summary = nav.locator(".account-menu summary")
+    expect(summary).to_have_accessible_name(re.compile(r"^anna\s*, account menu$"))
+    menu = nav.locator(".account-menu .dropdown-menu")
+    expect(menu).to_be_hidden()
+    summary.focus()
+    page.keyboard.press("Enter")
+    expect(menu).to_be_visible()
+    assert menu.bounding_box()["x"] >= 0  # the open menu stays on screen
+    page.keyboard.press("Tab")
+    expect(menu.get_by_role("link", name="Profile", exact=True)).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(menu).to_be_hidden()
+    expect(summary).to_be_focused()
+    page.keyboard.press("Enter")
+    page.locator("main").click()  # a click elsewhere closes it
+    expect(menu).to_be_hidden()
+    summary.click()
+    menu.get_by_role("button", name="Log out").click()
+    page.wait_for_url("**/auth/login**")
+
+
+def test_the_account_menu_works_without_javascript(new_page, live_server):
+    seed_user(live_server.app, "anna")
+    page = new_page(javascript=False)
+    register_and_login(page, "anna", register=False)
+    page.click("nav .account-menu summary")
+    page.click("nav .account-menu >> text=Where you're signed in")
+    page.wait_for_url("**/auth/sessions")
+    expect(page.locator("nav .account-menu summary")).to_have_class(re.compile(r"\bactive\b"))
+    page.click("nav .account-menu summary")
+    page.click("nav .account-menu >> text=Log out")
+    page.wait_for_url("**/auth/login**")

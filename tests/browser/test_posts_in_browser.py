@@ -99,7 +99,8 @@ def test_paging_works_with_javascript_off(new_page, live_server):
 def test_editing_the_profile(new_page):
     page = new_page()
     register_and_login(page, "emil")
-    page.click("nav >> text=Profile")
+    page.click("nav .account-menu summary")
+    page.click("nav .account-menu >> text=Profile")
     page.click("text=Edit your profile")
     page.fill("textarea[name=about_me]", "I like <b>maps</b>")
     page.click("main button[type=submit]")
