@@ -1,17 +1,17 @@
-"""The client side of the benchmark: HTTP on 127.0.0.1, logging in through the real form, following
-pager links (BeautifulSoup reads the pages), and the bounded load loop."""
+"""The client side of the benchmark (the load itself is wrk's): HTTP on 127.0.0.1, logging in through
+the real form, following pager links (BeautifulSoup reads the pages), checking each scenario's answer
+and measuring its size on the wire."""
 from __future__ import annotations
 
 import http.client
 import http.cookiejar
 import json
-import threading
+import socket
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from bs4 import BeautifulSoup
 
@@ -84,18 +84,6 @@ def shown_count(port: int, cookie: str) -> int:
     return int(shown)
 
 
-def follow_older_links(port: int, cookie: str, start: str, depth: int) -> tuple[str, int]:
-    """Follow a list's rel=next ("Older") links `depth` times (bounded); the last URL and its page number."""
-    path, page = start, 1
-    for _ in range(depth):
-        reply = fetch(port, path, {"Cookie": cookie})
-        link = page_of(reply.body).select_one("a[rel=next]") if reply.status == 200 else None
-        if link is None:
-            break
-        path, page = link["href"], page + 1
-    return path, page
-
-
 @dataclass
 class Scenario:
     """One measured request shape: who asks for what, and which answer is right."""
@@ -108,67 +96,28 @@ class Scenario:
     htmx: bool = False
 
     def headers(self) -> dict[str, str]:
-        """The request headers: the session cookie, plus HX-Request for htmx polls."""
-        return {"Cookie": self.cookie, **(HTMX if self.htmx else {})}
+        """The request headers: the session cookie, plus HX-Request for htmx polls. The browser's
+        User-Agent goes with every request, as a browser's would: the session is bound to it."""
+        return {"Cookie": self.cookie, "User-Agent": USER_AGENT, **(HTMX if self.htmx else {})}
 
-@dataclass
-class Tally:
-    """What one client thread saw."""
-
-    latencies: list[float] = field(default_factory=list)
-    errors: Counter = field(default_factory=Counter)
-    examples: dict[str, str] = field(default_factory=dict)
-    body_bytes: int = 0
-    set_cookie: int = 0
-
-def check(scenario: Scenario, reply: Reply) -> str | None:
-    """The error label of a wrong answer, or None when the answer is the expected one."""
+def verify(port: int, scenario: Scenario) -> str | None:
+    """What is wrong with the scenario's answer (status, body, a Set-Cookie), or None."""
+    reply = fetch(port, scenario.path, scenario.headers())
     if reply.status != scenario.expect:
-        return f"HTTP {reply.status}"
-    if scenario.must_contain and scenario.must_contain not in reply.body:
-        return "body without " + scenario.must_contain.decode()
+        return f"{scenario.name}: HTTP {reply.status}, expected {scenario.expect}"
+    if scenario.must_contain not in reply.body:
+        return f"{scenario.name}: body without {scenario.must_contain.decode()}"
+    if reply.sets_cookie:
+        return f"{scenario.name}: answered with Set-Cookie"
     return None
 
-def client_loop(port: int, scenario: Scenario, deadline: float, budget, tally: Tally) -> None:
-    """Send requests until the deadline or until the shared budget is spent."""
-    headers = scenario.headers()
-    while time.monotonic() < deadline and next(budget, None) is not None:
-        try:
-            reply = fetch(port, scenario.path, headers)
-        except (OSError, http.client.HTTPException) as error:
-            tally.errors[type(error).__name__] += 1
-            tally.examples.setdefault(type(error).__name__, str(error)[:200])
-            continue
-        tally.latencies.append(reply.seconds)
-        tally.body_bytes += len(reply.body)
-        tally.set_cookie += reply.sets_cookie
-        problem = check(scenario, reply)
-        if problem:
-            tally.errors[problem] += 1
-            tally.examples.setdefault(problem, reply.body[:200].decode("utf-8", errors="replace"))
 
-def load(port: int, scenario: Scenario, clients: int, seconds: float, max_requests: int) -> tuple[Tally, float]:
-    """Run the clients concurrently (bounded by time and count); merged tally and wall time."""
-    budget = iter(range(max_requests))  # next() on a range iterator is atomic under the GIL
-    tallies = [Tally() for _ in range(clients)]
-    deadline = time.monotonic() + seconds
-    threads = [threading.Thread(target=client_loop, args=(port, scenario, deadline, budget, tally), daemon=True)
-               for tally in tallies]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=seconds + 2 * REQUEST_TIMEOUT_S)
-    return merge(tallies), time.perf_counter() - started
-
-def merge(tallies: list[Tally]) -> Tally:
-    """One tally from many."""
-    merged = Tally()
-    for tally in tallies:
-        merged.latencies.extend(tally.latencies)
-        merged.errors.update(tally.errors)
-        for key, value in tally.examples.items():
-            merged.examples.setdefault(key, value)
-        merged.body_bytes += tally.body_bytes
-        merged.set_cookie += tally.set_cookie
-    return merged
+def wire_bytes(port: int, scenario: Scenario) -> bytes:
+    """The whole answer as it crosses the wire: status line, headers and body."""
+    head = [f"GET {scenario.path} HTTP/1.1", f"Host: {HOST}:{port}", "Connection: close", *(f"{k}: {v}" for k, v in scenario.headers().items())]
+    with socket.create_connection((HOST, port), timeout=REQUEST_TIMEOUT_S) as sock:
+        sock.sendall(("\r\n".join(head) + "\r\n\r\n").encode("latin-1"))
+        chunks = []
+        while chunk := sock.recv(65536):
+            chunks.append(chunk)
+    return b"".join(chunks)

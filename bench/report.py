@@ -1,109 +1,139 @@
-"""The report: latency percentiles, the table, unexpected answers, cookies, bounded-cost ratios, memory."""
+"""The report: every figure as a ratio to the floor of the same repetition, the targets next to
+what was measured, PostgreSQL against SQLite, and worker memory."""
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
+import statistics
+from dataclasses import dataclass, field
 
-from client import Scenario, Tally
+from seed import Seed
+
+FLOOR = "floor: Flask route + session"
+BARE = "floor: bare WSGI"
+PAGES = ("inbox", "conversation", "timeline")
+# (scenario, the least req/s it must reach as a fraction of the floor's)
+THROUGHPUT_TARGETS = [
+    ("badge unchanged (204)", 0.70),
+    ("badge changed (200)", 0.55),
+    ("popover", 0.50),
+    *[(f"{page} {which} page", 0.30) for page in PAGES for which in ("first", "deepest")],
+]
+DEPTH_TARGET = 1.2  # deepest page p50 / first page p50
+BYTES_TARGETS = {"badge fragment body": 250, "204 on the wire": 300}
+MEMORY_GROWTH_TARGET = 0.05
+CROSS_DATABASE_TARGET = 0.8
 
 
 @dataclass
-class Result:
-    """A scenario's merged figures."""
+class DatabaseRun:
+    """One database's figures: a dict per repetition, scenario name -> figures."""
 
-    scenario: Scenario
-    seconds: float
-    tally: Tally
-    server_cpu: float
-    client_cpu: float
+    seeded: Seed
+    rounds: list[dict[str, dict]]
+    problems: list[str]
+    sizes: dict[str, int]
+    load_before: str
+    load_after: str
+    memory: dict = field(default_factory=dict)
 
-def percentile(sorted_values: list[float], pct: float) -> float:
-    """Nearest-rank percentile of an ascending list (0 for an empty one)."""
-    if not sorted_values:
-        return 0.0
-    rank = max(1, math.ceil(pct / 100 * len(sorted_values)))
-    return sorted_values[rank - 1]
+    def ratios(self, name: str, key: str, base: str = FLOOR) -> list[float]:
+        """The scenario's figure over the base's, one per repetition."""
+        return [r[name][key] / r[base][key] for r in self.rounds if r[base][key]]
 
-def row_figures(result: Result) -> dict[str, float]:
-    """The numbers of one table row."""
-    latencies = sorted(result.tally.latencies)
-    answered = len(latencies)
-    errors = sum(result.tally.errors.values())
-    return {
-        "ok": answered - sum(v for k, v in result.tally.errors.items() if k.startswith(("HTTP", "body"))),
-        "errors": errors,
-        "rps": answered / result.seconds if result.seconds else 0.0,
-        "p50": percentile(latencies, 50) * 1000,
-        "p95": percentile(latencies, 95) * 1000,
-        "p99": percentile(latencies, 99) * 1000,
-        "max": (latencies[-1] if latencies else 0.0) * 1000,
-        "cpu_ms": result.server_cpu * 1000 / answered if answered else 0.0,
-        "client_pct": 100 * result.client_cpu / result.seconds if result.seconds else 0.0,
-        "bytes": result.tally.body_bytes / answered if answered else 0.0,
-    }
+    def throughput(self, name: str) -> list[float]:
+        """req/s as a fraction of the floor's, per repetition."""
+        return self.ratios(name, "rps")
 
-COLUMNS = ("scenario", "want", "ok", "err", "req/s", "p50 ms", "p95 ms", "p99 ms", "max ms",
-           "srv CPU ms/req", "client CPU %", "bytes/resp")
+    def depth(self, page: str) -> list[float]:
+        """The deepest page's p50 over the first page's, per repetition."""
+        return self.ratios(f"{page} deepest page", "p50", base=f"{page} first page")
 
-def table_row(result: Result) -> list[str]:
-    """One result as the cells of the table."""
-    f = row_figures(result)
-    return [result.scenario.name, str(result.scenario.expect), str(int(f["ok"])), str(f["errors"]),
-            f"{f['rps']:.0f}", f"{f['p50']:.1f}", f"{f['p95']:.1f}", f"{f['p99']:.1f}", f"{f['max']:.1f}",
-            f"{f['cpu_ms']:.2f}", f"{f['client_pct']:.0f}", f"{f['bytes']:.0f}"]
 
-def print_table(results: list[Result]) -> None:
-    """The figures as an aligned text table."""
-    rows = [list(COLUMNS)] + [table_row(result) for result in results]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(COLUMNS))]
+def spread(values: list[float]) -> str:
+    """median [min-max] of ratios."""
+    if not values:
+        return "n/a"
+    return f"{statistics.median(values):.2f} [{min(values):.2f}-{max(values):.2f}]"
+
+
+def print_ratios(run: DatabaseRun) -> None:
+    """The table: absolute figures of the median repetition, and the ratios to the floor."""
+    header = ("scenario", "req/s", "p50 ms", "p99 ms", "CPU ms/req", "req/s / floor", "CPU / floor's", "errors")
+    rows = [header]
+    for name in run.rounds[0]:
+        figures = [r[name] for r in run.rounds]
+        rows.append((name, f"{median_of(figures, 'rps'):.0f}", f"{median_of(figures, 'p50'):.2f}",
+                     f"{median_of(figures, 'p99'):.2f}", f"{median_of(figures, 'cpu_ms'):.3f}",
+                     spread(run.throughput(name)), spread(run.ratios(name, "cpu_ms")),
+                     str(sum(f["errors"] for f in figures))))
+    print_aligned(rows)
+
+
+def median_of(figures: list[dict], key: str) -> float:
+    """The median of one figure over the repetitions."""
+    return statistics.median(f[key] for f in figures)
+
+
+def print_targets(run: DatabaseRun) -> None:
+    """Each target with the figure measured for it (the median over repetitions) and whether it is met."""
+    rows = [("target", "measured", "wanted", "")]
+    for name, least in THROUGHPUT_TARGETS:
+        rows.append(verdict(f"{name}: req/s / floor", run.throughput(name), least, at_least=True))
+    for page in PAGES:
+        rows.append(verdict(f"{page}: deepest / first page p50", run.depth(page), DEPTH_TARGET, at_least=False))
+    for label, limit in BYTES_TARGETS.items():
+        size = run.sizes[label]
+        rows.append((f"{label} (bytes)", str(size), f"< {limit}", "met" if size < limit else "MISSED"))
+    if run.memory:
+        growth = memory_growth(run.memory)
+        rows.append((f"worker memory growth after {run.memory['requests']:,} requests", f"{growth:+.1%}",
+                     f"<= {MEMORY_GROWTH_TARGET:.0%}", "met" if growth <= MEMORY_GROWTH_TARGET else "MISSED"))
+    print()
+    print_aligned(rows)
+
+
+def verdict(label: str, values: list[float], bound: float, at_least: bool) -> tuple[str, ...]:
+    """A target row: the spread, the bound, met or missed (judged on the median)."""
+    if not values:
+        return (label, "n/a", "", "MISSED")
+    middle = statistics.median(values)
+    met = middle >= bound if at_least else middle <= bound
+    return (label, spread(values), f"{'>=' if at_least else '<='} {bound:.2f}", "met" if met else "MISSED")
+
+
+def memory_growth(memory: dict) -> float:
+    """The largest relative growth of a worker's RSS between the two snapshots."""
+    before, after, master = memory["before"], memory["after"], memory["master"]
+    growths = [after[pid]["VmRSS"] / before[pid]["VmRSS"] - 1
+               for pid in before if pid != master and pid in after and before[pid].get("VmRSS")]
+    return max(growths) if growths else float("inf")  # a worker that vanished is a failure
+
+
+def print_memory(memory: dict) -> None:
+    """Each worker's RSS after the warm-up and after the load."""
+    print(f"\nMemory (KiB), after a warm-up and after {memory['requests']:,} more requests over every scenario:")
+    for pid, before in memory["before"].items():
+        role = "master" if pid == memory["master"] else "worker"
+        after = memory["after"].get(pid, {})
+        print(f"  {role} {pid}: VmRSS {before.get('VmRSS', '-')} -> {after.get('VmRSS', 'gone')}, "
+              f"peak {after.get('VmHWM', '-')}")
+
+
+def print_cross_database(sqlite: DatabaseRun, postgresql: DatabaseRun) -> None:
+    """PostgreSQL's ratios to the floor against SQLite's, per target scenario."""
+    rows = [("scenario", "SQLite", "PostgreSQL", "PostgreSQL / SQLite", "wanted", "")]
+    for name, _ in THROUGHPUT_TARGETS:
+        lite, pg = statistics.median(sqlite.throughput(name)), statistics.median(postgresql.throughput(name))
+        share = pg / lite if lite else 0.0
+        rows.append((name, f"{lite:.2f}", f"{pg:.2f}", f"{share:.2f}", f">= {CROSS_DATABASE_TARGET:.2f}",
+                     "met" if share >= CROSS_DATABASE_TARGET else "MISSED"))
+    print("== PostgreSQL against SQLite (req/s / floor, medians)")
+    print_aligned(rows)
+
+
+def print_aligned(rows: list[tuple[str, ...]]) -> None:
+    """Rows as an aligned text table, the first a header."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for index, row in enumerate(rows):
-        cells = [row[0].ljust(widths[0])] + [cell.rjust(width) for cell, width in zip(row[1:], widths[1:])]
-        print("  ".join(cells))
+        print("  ".join([row[0].ljust(widths[0])] + [cell.rjust(w) for cell, w in zip(row[1:], widths[1:])]))
         if index == 0:
-            print("  ".join("-" * width for width in widths))
-
-def print_errors(results: list[Result]) -> None:
-    """Every unexpected answer, counted, with one example each."""
-    wrong = [(result, kind, count) for result in results for kind, count in result.tally.errors.items()]
-    print("\nUnexpected answers:" + ("" if wrong else " none."))
-    for result, kind, count in wrong:
-        example = " ".join(result.tally.examples.get(kind, "").split())[:120]
-        print(f"  {result.scenario.name}: {count} x {kind}  e.g. {example!r}")
-
-def print_cookies(results: list[Result]) -> None:
-    """Which scenarios answered with Set-Cookie (a poll should never rewrite the session)."""
-    setting = [(r.scenario.name, r.tally.set_cookie) for r in results if r.tally.set_cookie]
-    total = sum(len(r.tally.latencies) for r in results)
-    if not setting:
-        print(f"\nSet-Cookie: none of the {total} measured responses set a cookie.")
-        return
-    print("\nSet-Cookie seen:")
-    for name, count in setting:
-        print(f"  {name}: {count} responses")
-
-def print_comparisons(results: list[Result], pairs: list[tuple[str, str]]) -> None:
-    """Ratios that show whether a cost stays bounded (about 1x means it does)."""
-    by_name = {result.scenario.name: row_figures(result) for result in results}
-    print("\nBounded cost (ratio of the second to the first; about 1x = does not grow):")
-    for base, other in pairs:
-        if base in by_name and other in by_name:
-            a, b = by_name[base], by_name[other]
-            print(f"  {other}  vs  {base}:  p50 {ratio(b['p50'], a['p50'])}, "
-                  f"server CPU/req {ratio(b['cpu_ms'], a['cpu_ms'])}")
-
-def ratio(value: float, base: float) -> str:
-    """value/base as "1.23x", or "n/a" when the base is zero."""
-    return f"{value / base:.2f}x" if base else "n/a"
-
-def print_memory(before: dict[int, dict[str, int]], after: dict[int, dict[str, int]], master: int) -> None:
-    """RSS of the master and each worker before and after the load, with the peak."""
-    print("\nMemory (KiB; VmHWM = peak RSS):")
-    for pid in sorted(set(before) | set(after)):
-        role = "master" if pid == master else "worker"
-        b, a = before.get(pid, {}), after.get(pid, {})
-        grow = a.get("VmRSS", 0) - b.get("VmRSS", 0) if a and b else 0
-        print(f"  {role} {pid}: VmRSS before {b.get('VmRSS', '-')}, after {a.get('VmRSS', '-')} "
-              f"({grow:+d}), VmHWM {a.get('VmHWM', b.get('VmHWM', '-'))}")
-    gone = set(before) - set(after) - {master}
-    if gone:
-        print(f"  workers that disappeared during the load (restarted or crashed): {sorted(gone)}")
+            print("  ".join("-" * w for w in widths))

@@ -1,12 +1,15 @@
-"""Real-HTTP benchmark: gunicorn on 127.0.0.1, a seeded throwaway database, concurrent clients.
+"""Real-HTTP benchmark: gunicorn on 127.0.0.1, a seeded throwaway database, wrk as the load tool,
+every figure a ratio to the floor of the stack measured in the same run.
 
 Run with `make bench` or `.venv/bin/python bench/run.py --seconds 3`; see bench/README.md.
-Traffic goes only to 127.0.0.1; every loop is bounded in time and count; the server is always stopped.
-The pieces: seed.py (the data), server.py (gunicorn and /proc), client.py (HTTP and load), report.py.
+Traffic goes only to 127.0.0.1; every load is bounded in time; the server is always stopped.
+The pieces: seed.py (the data), server.py (gunicorn and /proc), wsgi.py (the app and the floors),
+wrk.py (the load), client.py (logging in, reading links), report.py (ratios, targets, memory).
 """
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import secrets
@@ -16,9 +19,15 @@ import sys
 import tempfile
 from pathlib import Path
 
-from client import HOST, Scenario, follow_older_links, load, login, shown_count
-from report import Result, print_comparisons, print_cookies, print_errors, print_memory, print_table
-from seed import Seed, database_url, delete_bench_users, migrate, seed, server_environment, settings
+from client import HOST, Scenario, login, shown_count, verify, wire_bytes
+from report import (
+    DatabaseRun,
+    print_cross_database,
+    print_memory,
+    print_ratios,
+    print_targets,
+)
+from seed import Seed, delete_bench_users, migrate, seed, server_environment, settings
 from server import (
     ROOT,
     cpu_seconds,
@@ -31,161 +40,196 @@ from server import (
     wait_until_ready,
     worker_pids,
 )
+from wrk import run_wrk, wrk_path
 
 sys.path.insert(0, str(ROOT))  # the app itself, for seeding in-process
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """The command-line options."""
-    parser = argparse.ArgumentParser(description="Real-HTTP benchmark of the app under gunicorn.")
-    parser.add_argument("--seconds", type=float, default=5.0, help="measured time per scenario (default 5)")
-    parser.add_argument("--clients", type=int, default=8, help="concurrent client threads (default 8)")
+    parser = argparse.ArgumentParser(description="Real-HTTP benchmark of the app under gunicorn, against its floor.")
+    parser.add_argument("--seconds", type=float, default=3.0, help="seconds per scenario and repetition (default 3)")
+    parser.add_argument("--repeat", type=int, default=3, help="alternating repetitions of every scenario (default 3)")
+    parser.add_argument("--connections", type=int, default=16, help="wrk connections (default 16)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers (default 2)")
-    parser.add_argument("--messages", type=int, default=100_000,
-                        help="messages in the reader's long, read conversation (default 100000)")
+    parser.add_argument("--messages", type=int, default=1_000_000,
+                        help="messages in the reader's long, read conversation (default 1000000)")
     parser.add_argument("--unread", type=int, default=100_000,
                         help="unread messages from the reader's admirer (default 100000)")
     parser.add_argument("--conversations", type=int, default=1_000,
                         help="short conversations in the reader's inbox (default 1000)")
     parser.add_argument("--other-messages", type=int, default=100_000,
                         help="messages between two other users, stored first (default 100000)")
-    parser.add_argument("--posts", type=int, default=5_000, help="posts on the timeline")
-    parser.add_argument("--depth", type=int, default=50, help="pages to follow through rel=next links")
-    parser.add_argument("--max-requests", type=int, default=200_000, help="request cap per scenario")
-    parser.add_argument("--warmup", type=int, default=40, help="unmeasured requests before each scenario")
+    parser.add_argument("--posts", type=int, default=5_000, help="posts on the timeline (default 5000)")
+    parser.add_argument("--memory-requests", type=int, default=100_000,
+                        help="requests of the memory check, on the first database (default 100000; 0 skips it)")
+    parser.add_argument("--postgresql", default=os.environ.get("BENCH_DATABASE_URL"),
+                        help="also run on this PostgreSQL database (default: $BENCH_DATABASE_URL)")
     args = parser.parse_args(argv)
-    positive = (args.seconds, args.clients, args.workers, args.messages, args.unread, args.conversations,
-                args.posts, args.depth, args.max_requests)
+    positive = (args.seconds, args.repeat, args.connections, args.workers, args.messages, args.unread,
+                args.conversations, args.posts)
     if min(positive) <= 0:
         parser.error("every number must be positive")
-    if min(args.other_messages, args.warmup) < 0:
-        parser.error("--other-messages and --warmup cannot be negative")
+    if min(args.other_messages, args.memory_requests) < 0:
+        parser.error("--other-messages and --memory-requests cannot be negative")
     return args
 
 
-def badge_path(shown: int) -> str:
-    """The badge poll URL for a count the page shows."""
-    return f"/notifications/badge?shown={shown}"
-
-
-def badge_scenarios(port: int, seeded: Seed, reader: str, light: str) -> list[Scenario]:
-    """Polls for an unchanged (204) and a changed (200) count, for the 100k and the 3-unread user."""
-    scenarios = []
-    for label, cookie, unread in (("reader", reader, seeded.unread), ("light", light, 3)):
-        shown = shown_count(port, cookie)
-        changed = 0 if shown else 1
-        scenarios += [
-            Scenario(f"badge unchanged, {label} ({unread} unread)", badge_path(shown), cookie, 204, htmx=True),
-            Scenario(f"badge changed, {label} ({unread} unread)", badge_path(changed), cookie, 200,
-                     b'id="unread-badge"', htmx=True),
-        ]
-    return scenarios
-
-
-def page_scenarios(port: int, seeded: Seed, reader: str, depth: int) -> list[Scenario]:
-    """The inbox, the long conversation and the timeline: first, followed-deep and near-oldest pages."""
+def scenarios(port: int, seeded: Seed, reader: str, light: str) -> list[Scenario]:
+    """The floors, then the hot paths, in the order each repetition measures them."""
+    shown = shown_count(port, reader)
     thread = f"/messages/with/{seeded.thread_with}"
-    inbox_deep, inbox_page = follow_older_links(port, reader, "/messages", depth)
-    thread_deep, thread_page = follow_older_links(port, reader, thread, depth)
     row, message, post = b'class="conversation ', b'class="thread-message', b'class="post '
     return [
-        Scenario("inbox page 1", "/messages", reader, 200, row),
-        Scenario(f"inbox page {inbox_page} (rel=next links)", inbox_deep, reader, 200, row),
-        Scenario("inbox near oldest (before cursor)", f"/messages?before={seeded.oldest_inbox_cursor}",
-                 reader, 200, row),
-        Scenario("conversation newest page", thread, reader, 200, message),
-        Scenario(f"conversation page {thread_page} (rel=next links)", thread_deep, reader, 200, message),
-        Scenario("conversation near oldest (before cursor)", f"{thread}?before={seeded.oldest_thread_cursor}",
-                 reader, 200, message),
-        Scenario("timeline /", "/", reader, 200, post),
-        Scenario("timeline near oldest (before cursor)", f"/?before={seeded.oldest_timeline_cursor}",
-                 reader, 200, post),
+        Scenario("floor: bare WSGI", "/bench/bare", reader, 200, b"ok"),
+        Scenario("floor: Flask route + session", "/bench/floor", reader, 200, b"ok"),
+        Scenario("badge unchanged (204)", f"/notifications/badge?shown={shown}", reader, 204, htmx=True),
+        Scenario("badge changed (200)", f"/notifications/badge?shown={0 if shown else 1}", reader, 200,
+                 b'id="unread-badge"', htmx=True),
+        Scenario("badge unchanged, 3 unread", f"/notifications/badge?shown={shown_count(port, light)}", light, 204,
+                 htmx=True),
+        Scenario("popover", f"/user/{seeded.thread_with}/popover", reader, 200, b"card", htmx=True),
+        Scenario("inbox first page", "/messages", reader, 200, row),
+        Scenario("inbox deepest page", f"/messages?before={seeded.oldest_inbox_cursor}", reader, 200, row),
+        Scenario("conversation first page", thread, reader, 200, message),
+        Scenario("conversation deepest page", f"{thread}?before={seeded.oldest_thread_cursor}", reader, 200, message),
+        Scenario("timeline first page", "/", reader, 200, post),
+        Scenario("timeline deepest page", f"/?before={seeded.oldest_timeline_cursor}", reader, 200, post),
     ]
 
 
-COMPARISONS = [
-    ("badge unchanged, light (3 unread)", "badge unchanged, reader ({n} unread)"),
-    ("badge changed, light (3 unread)", "badge changed, reader ({n} unread)"),
-    ("inbox page 1", "inbox page {i} (rel=next links)"),
-    ("inbox page 1", "inbox near oldest (before cursor)"),
-    ("conversation newest page", "conversation page {t} (rel=next links)"),
-    ("conversation newest page", "conversation near oldest (before cursor)"),
-    ("timeline /", "timeline near oldest (before cursor)"),
-]
+def measure_round(port: int, master: int, plan: list[Scenario], args: argparse.Namespace) -> dict[str, dict]:
+    """One repetition: every scenario in turn under wrk, with the workers' CPU per request."""
+    figures = {}
+    for scenario in plan:
+        print(f"  measuring: {scenario.name} ...", file=sys.stderr, flush=True)
+        workers = worker_pids(master)
+        before = cpu_seconds(workers)
+        run = run_wrk(f"http://{HOST}:{port}{scenario.path}", scenario.headers(), args.connections, args.seconds)
+        cpu = cpu_seconds(workers) - before
+        figures[scenario.name] = {"rps": run.rps, "p50": run.p50, "p99": run.p99, "requests": run.requests,
+                                  "cpu_ms": 1000 * cpu / run.requests if run.requests else 0.0,
+                                  "errors": run.wrong_status + run.socket_errors}
+    return figures
 
 
-def measure(port: int, master: int, scenario: Scenario, args: argparse.Namespace) -> Result:
-    """Warm up, then load one scenario while counting the workers' and this process's CPU."""
-    load(port, scenario, args.clients, args.seconds, args.warmup)
-    workers = worker_pids(master)
-    server_before, client_before = cpu_seconds(workers), process_cpu()
-    tally, seconds = load(port, scenario, args.clients, args.seconds, args.max_requests)
-    server_cpu = cpu_seconds(workers) - server_before
-    return Result(scenario, seconds, tally, server_cpu, process_cpu() - client_before)
+def memory_check(port: int, master: int, plan: list[Scenario], args: argparse.Namespace, workdir: Path) -> dict:
+    """Worker memory after a warm-up and after --memory-requests requests spread over every scenario."""
+    if not args.memory_requests:
+        return {}
+    script = workdir / "rotate.lua"
+    script.write_text(rotation_script([s for s in plan if not s.name.startswith("floor")]))
+    url = f"http://{HOST}:{port}/"
+    headers = {"Cookie": plan[0].cookie}
+    run_wrk(url, headers, args.connections, 5, script=script)  # warm-up: caches and pools filled
+    before = memory_snapshot(master)
+    done, rounds = 0, 0
+    while done < args.memory_requests and rounds < 60:  # bounded: at most 60 rounds of 10 s
+        done += run_wrk(url, headers, args.connections, 10, script=script).requests
+        rounds += 1
+    return {"before": before, "after": memory_snapshot(master), "requests": done, "master": master}
 
 
-def process_cpu() -> float:
-    """CPU seconds this benchmark process (the clients) has used."""
-    times = os.times()
-    return times.user + times.system
+def rotation_script(plan: list[Scenario]) -> str:
+    """A wrk Lua script that sends the scenarios' requests in turn, each with its own headers."""
+    requests = ",\n".join(f"  wrk.format(\"GET\", {json.dumps(s.path)}, {lua_table(s.headers())})" for s in plan)
+    return f"local requests = {{\n{requests}\n}}\nlocal i = 0\nrequest = function()\n" \
+           "  i = i % #requests + 1\n  return requests[i]\nend\n"
 
 
-def print_header(args: argparse.Namespace, seeded: Seed, port: int) -> None:
-    """What was measured, on what."""
-    print(f"webapp bench: gunicorn {args.workers} sync workers on {HOST}:{port}, {args.clients} client threads, "
-          f"{args.seconds:g} s per scenario (cap {args.max_requests} requests), {os.cpu_count()} CPUs, "
-          f"Python {platform.python_version()}")
-    total = seeded.messages + seeded.unread + seeded.other_messages + seeded.conversations
-    print(f"database: {seeded.database}; seeded in {seeded.seconds:.1f} s, {total} messages: {seeded.reader} has "
-          f"a read conversation of {seeded.messages}, {seeded.unread} unread from one person, "
-          f"{seeded.conversations} conversations in all; {seeded.other_messages} between two others; "
-          f"{seeded.posts} posts; {seeded.per_page} per page")
-    print(f"load average before the load: {load_average()} (anything else running on the machine skews the figures)")
-    print("latency = connect + request + full response, measured by the client; "
-          "srv CPU = gunicorn workers' user+sys CPU / responses\n")
+def lua_table(headers: dict[str, str]) -> str:
+    """Headers as a Lua table literal (JSON's string escapes are Lua's for this ASCII)."""
+    return "{" + ", ".join(f"[{json.dumps(k)}] = {json.dumps(v)}" for k, v in headers.items()) + "}"
 
 
-def run_benchmark(args: argparse.Namespace, env: dict[str, str], seeded: Seed, workdir: Path) -> int:
-    """Start the server, measure every scenario, print the report, stop the server; the error count."""
-    port, log = free_port(), workdir / "gunicorn.log"
-    server = start_server(env, port, args.workers, log)
+def run_database(url: str, args: argparse.Namespace, workdir: Path, memory: bool) -> DatabaseRun:
+    """Seed a database, serve it, measure every scenario --repeat times in alternation."""
+    app_settings = settings(url)
+    env = server_environment(workdir, app_settings)
+    run_id = secrets.token_hex(3)
+    seeded = None
     try:
+        migrate(env)
+        print("  seeding ...", file=sys.stderr, flush=True)
+        seeded = seed(app_settings, args, run_id)
+        port, log = free_port(), workdir / "gunicorn.log"
+        server = start_server(env, port, args.workers, log)
         try:
-            wait_until_ready(server, port, args.workers)
-        except RuntimeError:
-            print(server_log_tail(log), file=sys.stderr)
-            raise
-        return measure_all(args, seeded, port, server.pid)
+            try:
+                wait_until_ready(server, port, args.workers)
+            except RuntimeError:
+                print(server_log_tail(log), file=sys.stderr)
+                raise
+            return measure_database(port, server.pid, seeded, args, workdir, memory)
+        finally:
+            stop_server(server)
     finally:
-        stop_server(server)
+        if seeded and not url.startswith("sqlite"):
+            delete_bench_users(app_settings, seeded, run_id)
 
 
-def measure_all(args: argparse.Namespace, seeded: Seed, port: int, master: int) -> int:
-    """Log in, run the scenarios, report; the number of unexpected answers."""
+def measure_database(port: int, master: int, seeded: Seed, args: argparse.Namespace, workdir: Path,
+                     memory: bool) -> DatabaseRun:
+    """Log in, check each answer once, then the alternating repetitions and the memory check."""
     reader, light = login(port, seeded.reader), login(port, seeded.light)
-    print_header(args, seeded, port)
-    memory_before = memory_snapshot(master)
-    scenarios = badge_scenarios(port, seeded, reader, light) + page_scenarios(port, seeded, reader, args.depth)
-    results = [run_one(port, master, scenario, args) for scenario in scenarios]
-    memory_after = memory_snapshot(master)
+    plan = scenarios(port, seeded, reader, light)
+    problems = [problem for scenario in plan if (problem := verify(port, scenario))]
+    sizes = {"badge fragment body": len(wire_bytes(port, plan[3]).partition(b"\r\n\r\n")[2]),
+             "204 on the wire": len(wire_bytes(port, plan[2]))}
+    load_before = load_average()
+    rounds = []
+    for index in range(args.repeat):
+        print(f"  repetition {index + 1} of {args.repeat}", file=sys.stderr, flush=True)
+        rounds.append(measure_round(port, master, plan, args))
+    return DatabaseRun(seeded=seeded, rounds=rounds, problems=problems, sizes=sizes, load_before=load_before,
+                       load_after=load_average(),
+                       memory=memory_check(port, master, plan, args, workdir) if memory else {})
+
+
+def print_header(args: argparse.Namespace) -> None:
+    """What was measured, on what."""
+    print(f"webapp bench: gunicorn {args.workers} sync workers on {HOST}, wrk {args.connections} connections "
+          f"(2 threads), {args.seconds:g} s per scenario, {args.repeat} alternating repetitions; "
+          f"{os.cpu_count()} CPUs, Python {platform.python_version()}, {platform.platform(terse=True)}")
+    print("ratio = scenario / floor (Flask route + session) of the same repetition: median [min-max]\n")
+
+
+def print_database(run: DatabaseRun) -> None:
+    """Everything one database's run showed."""
+    s = run.seeded
+    total = s.messages + s.unread + s.other_messages + s.conversations
+    print(f"== {s.database}: seeded in {s.seconds:.1f} s, {total:,} messages ({s.messages:,} in the reader's "
+          f"conversation, {s.unread:,} unread from one person, {s.conversations:,} conversations, "
+          f"{s.other_messages:,} between others), {s.posts:,} posts; load average {run.load_before} before, "
+          f"{run.load_after} after")
+    if run.problems:
+        print("Unexpected answers before the load:\n  " + "\n  ".join(run.problems))
+    print_ratios(run)
+    print_targets(run)
+    if run.memory:
+        print_memory(run.memory)
     print()
-    print_table(results)
-    print_errors(results)
-    print_cookies(results)
-    deep = {kind: next((r.scenario.name.split()[2] for r in results
-                        if r.scenario.name.startswith(kind) and "rel=next" in r.scenario.name), "?")
-            for kind in ("inbox", "conversation")}
-    pairs = [(a, b.format(n=seeded.unread, i=deep["inbox"], t=deep["conversation"])) for a, b in COMPARISONS]
-    print_comparisons(results, pairs)
-    print_memory(memory_before, memory_after, master)
-    print(f"\nload average after the load: {load_average()}")
-    return sum(sum(result.tally.errors.values()) for result in results)
 
 
-def run_one(port: int, master: int, scenario: Scenario, args: argparse.Namespace) -> Result:
-    """Measure one scenario, saying so on stderr while it runs."""
-    print(f"  measuring: {scenario.name} ...", file=sys.stderr, flush=True)
-    return measure(port, master, scenario, args)
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark on SQLite (and PostgreSQL when given); 1 if any answer was wrong."""
+    args = parse_args(argv)
+    wrk_path()
+    stop_on_signals()
+    print_header(args)
+    workdir = Path(tempfile.mkdtemp(prefix="webapp-bench-"))
+    runs = []
+    try:
+        urls = [f"sqlite:///{workdir / 'bench.sqlite'}"] + ([args.postgresql] if args.postgresql else [])
+        for index, url in enumerate(urls):
+            runs.append(run_database(url, args, workdir, memory=index == 0))
+            print_database(runs[-1])
+        if len(runs) == 2:
+            print_cross_database(*runs)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    wrong = sum(len(run.problems) + sum(f["errors"] for r in run.rounds for f in r.values()) for run in runs)
+    return 1 if wrong else 0
 
 
 def stop_on_signals() -> None:
@@ -196,27 +240,6 @@ def stop_on_signals() -> None:
 
     signal.signal(signal.SIGTERM, leave)
     signal.signal(signal.SIGINT, leave)
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Build the throwaway database, run the benchmark, clean up; 1 if any answer was wrong."""
-    args = parse_args(argv)
-    stop_on_signals()
-    workdir = Path(tempfile.mkdtemp(prefix="webapp-bench-"))
-    app_settings = settings(database_url(workdir))
-    env = server_environment(workdir, app_settings)
-    run_id = secrets.token_hex(3)
-    seeded, errors = None, 0
-    try:
-        migrate(env)
-        print("  seeding ...", file=sys.stderr, flush=True)
-        seeded = seed(app_settings, args, run_id)
-        errors = run_benchmark(args, env, seeded, workdir)
-    finally:
-        if seeded and os.environ.get("BENCH_DATABASE_URL"):
-            delete_bench_users(app_settings, seeded, run_id)
-        shutil.rmtree(workdir, ignore_errors=True)
-    return 1 if errors else 0
 
 
 if __name__ == "__main__":

@@ -27,10 +27,11 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 def start_server(env: dict[str, str], port: int, workers: int, log: Path) -> subprocess.Popen:
-    """Start gunicorn with sync workers on 127.0.0.1:port."""
+    """Start gunicorn with sync workers on 127.0.0.1:port, serving wsgi.py (the app and its floors)."""
     command = venv_tool("gunicorn") + [
         "-w", str(workers), "-b", f"{HOST}:{port}", "--chdir", str(ROOT),
-        "--error-logfile", str(log), "--log-level", "warning", "webapp:create_app()",
+        "--error-logfile", str(log), "--log-level", "warning",
+        "--pythonpath", str(ROOT / "bench"), "wsgi:application",  # the app plus the floors (wsgi.py)
     ]
     return subprocess.Popen(command, cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

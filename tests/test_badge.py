@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import text, update
 
 from webapp.extensions import db
-from webapp.models import User, utcnow
+from webapp.models import User, unread_count_query, utcnow
 
 from .conftest import HTMX, is_fragment, soup
 
@@ -24,17 +24,31 @@ def poll(client, shown=None, **headers):
     return client.get("/notifications/badge", query_string=query, headers={**HTMX, **headers})
 
 
-def test_the_navbar_badge_is_in_the_dom_but_hidden_at_zero(client, alice):
+def test_the_navbar_badge_is_in_the_dom_but_hidden_at_zero(client, app, alice):
     badge = badge_of(client.get("/"))
     assert badge is not None
     assert "d-none" in badge["class"]
     assert badge["hx-get"] == "/notifications/badge"
     assert json.loads(badge["hx-vals"]) == {"shown": 0}
     assert badge["hx-trigger"] == "every 10s, poll"
-    assert badge["hx-swap"] == "outerHTML"
-    assert badge.has_attr("data-poll") and badge["hx-sync"] == "this:drop"
+    assert badge.has_attr("data-poll")
+    # How it swaps, syncs and times out it inherits from the stable live region around it.
     region = badge.parent
     assert region["aria-live"] == "polite"
+    assert region["hx-swap"] == "outerHTML" and region["hx-sync"] == "this:drop"
+    assert json.loads(region["hx-request"]) == {"timeout": app.config["POLL_TIMEOUT_MS"]}
+
+
+def test_the_badge_answers_are_small(client, alice, add_message):
+    """The most frequent answers of the app carry only what they need (issue: bytes on the wire)."""
+    unchanged = poll(client, shown=0)
+    assert unchanged.status_code == 204 and unchanged.data == b""
+    assert set(unchanged.headers.keys()) <= {"Cache-Control", "Vary", "Content-Length"}, unchanged.headers
+    add_message("bob", "alice")
+    changed = poll(client, shown=0)
+    assert changed.status_code == 200
+    assert len(changed.data) < 250, changed.data
+    assert "Content-Security-Policy" in changed.headers  # a body is a document: it keeps every header
 
 
 def test_the_poll_interval_comes_from_the_config(client, app, alice):
@@ -163,7 +177,8 @@ def test_the_unread_count_is_served_by_the_unread_index(app, alice):
     with app.app_context():
         if db.engine.dialect.name == "postgresql":
             db.session.execute(text("SET LOCAL enable_seqscan = off"))  # a tiny table would be scanned anyway
-        query = User.by_username("alice").unread_count_query(100)
+        alice_id = User.by_username("alice").id
+        query = unread_count_query().params(user_id=alice_id, cap=100)
         compiled = query.compile(db.engine, compile_kwargs={"literal_binds": True})
         prefix = "EXPLAIN QUERY PLAN " if db.engine.dialect.name == "sqlite" else "EXPLAIN "
         plan = " ".join(str(row) for row in db.session.execute(text(prefix + str(compiled))))

@@ -16,7 +16,7 @@ def test_profile_shows_the_user_and_a_send_link(client, alice, add_post, make_us
     page = soup(client.get("/user/CAROL"))
     assert page.select_one("#profile-name").get_text() == "carol"
     assert "I <3 maps" in page.get_text()
-    assert page.select_one("img.avatar")["src"] == "/user/carol/avatar.svg"
+    assert page.select_one("main img.avatar")["src"] == "/user/carol/avatar.svg"
     assert page.select_one("a[href='/send-message/carol']").get_text() == "Send private message"
     assert page.select_one("time")["datetime"]
     assert page.select_one("#post-items .body-text").get_text() == "carol's post"

@@ -55,17 +55,30 @@ def instance_secret_key(app: Flask) -> str:
         return existing.read().strip()
 
 
+# What a document needs (a page, a fragment, an image): it could be framed, sniffed, run scripts
+# or leak a referrer. A bodyless answer (204, 304) has none of that to guard, and the badge poll's
+# 204 is the app's most frequent answer, so it carries only what applies to any response.
+DOCUMENT_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+}
+BODYLESS = (204, 304)
+
+
 def add_security_headers(response: Response, https_only: bool) -> Response:
-    """Set the security headers every response carries; HTML is private and revalidated."""
+    """Set the security headers the kind of answer needs; HTML is private and revalidated."""
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault("Referrer-Policy", "same-origin")
-    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
     if https_only:
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    if response.status_code in BODYLESS:
+        headers.pop("Content-Type", None)  # no body, so no type (Flask adds one by default)
+        return response
+    for name, value in DOCUMENT_HEADERS.items():
+        headers.setdefault(name, value)
     if response.mimetype == "text/html" and "Cache-Control" not in headers:
         # Pages hold private data (messages): browsers may keep them but must ask again.
         headers["Cache-Control"] = "private, no-cache"
