@@ -35,7 +35,9 @@ test-fast: install
 screenshots: install
 	SCREENSHOTS_DIR=static/screenshots $(BIN)/python -m pytest tests/browser/test_screenshots.py -q
 
-# Real HTTP load against gunicorn on 127.0.0.1; prints figures (see bench/README.md).
+# Real HTTP load (wrk, Debian's `wrk` package) against gunicorn on 127.0.0.1; every figure a
+# ratio to the floor of the stack measured in the same run (see bench/README.md).
+# BENCH_DATABASE_URL=postgresql://... adds the same run on PostgreSQL.
 bench: install
 	$(BIN)/python bench/run.py
 

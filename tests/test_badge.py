@@ -133,7 +133,30 @@ def test_a_poll_costs_at_most_two_queries_and_writes_nothing(client, app, alice,
         queries = [s for s in statements if not s.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK"))]
         assert len(queries) <= 2, queries
         assert all(q.lstrip().upper().startswith("SELECT") for q in queries), queries
+        # The live session gives the user's id: no user row is loaded for a poll (viewer.py).
+        assert not any("FROM users" in q for q in queries), queries
         assert "Set-Cookie" not in response.headers
+
+
+def test_a_poll_with_only_a_remember_cookie_is_answered(app, client, auth, make_user, add_message):
+    make_user("alice")
+    make_user("bob")
+    auth.login("alice", remember_me="y")
+    add_message("bob", "alice")
+    browser = app.test_client()  # a browser restarted: its session cookie is gone, the remember cookie stays
+    browser.set_cookie("remember_token", client.get_cookie("remember_token").value)
+    response = poll(browser, shown=0)
+    assert response.status_code == 200
+    assert label(badge_of(response)) == "1 unread message"
+
+
+def test_a_poll_from_an_ended_session_is_sent_to_login(app, client, auth, alice):
+    thief = app.test_client()
+    thief.set_cookie("session", client.get_cookie("session").value)
+    auth.logout()
+    response = poll(thief, shown=0)
+    assert response.status_code == 401
+    assert response.headers["HX-Redirect"].startswith("/auth/login")
 
 
 def test_the_count_is_bounded_by_a_limit(client, alice, sql_statements):

@@ -59,6 +59,8 @@ def test_the_card_costs_at_most_two_queries(client, alice, add_post, sql_stateme
     with sql_statements() as statements:
         card(client, "bob")
     assert len(statements) <= 2, statements
+    # The viewer is known by the live session's user id alone: no user row is loaded for it (viewer.py).
+    assert not any("JOIN user_sessions" in statement for statement in statements), statements
 
 
 def test_usernames_in_lists_are_profile_links_that_load_the_card(client, alice, add_post, add_message):

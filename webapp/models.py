@@ -29,6 +29,7 @@ from sqlalchemy import (
     tuple_,
     update,
 )
+from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, WriteOnlyMapped, joinedload, mapped_column, relationship, synonym
 from sqlalchemy.types import TypeDecorator
@@ -175,11 +176,16 @@ class User(UserMixin, db.Model):
         self.about_me = about_me
 
     def unread_message_count(self, cap: int | None = None) -> int:
-        """Unread messages across all conversations, summed over at most `cap` conversations with
-        any unread (each has at least one, so the cap is still reached): bounded whatever the
-        number of messages or conversations, and a seek on the (user_id, unread_count) index."""
+        """Unread messages across all conversations (see unread_count_of)."""
+        return self.unread_count_of(self.id, cap)
+
+    @staticmethod
+    def unread_count_of(user_id: int, cap: int | None = None) -> int:
+        """The unread messages of a user, by id, summed over at most `cap` conversations with any
+        unread (each has at least one, so the cap is still reached): bounded whatever the number
+        of messages or conversations, and a seek on the (user_id, unread_count) index."""
         cap = cap or current_app.config["UNREAD_COUNT_CAP"]
-        return min(cap, db.session.scalar(unread_count_query(), {"user_id": self.id, "cap": cap}))
+        return min(cap, db.session.scalar(unread_count_query(), {"user_id": user_id, "cap": cap}))
 
     def mark_all_read(self) -> None:
         """Every conversation read up to its last message (the user's own choice, "Mark all as read")."""
@@ -191,14 +197,12 @@ class User(UserMixin, db.Model):
         db.session.commit()
 
     @classmethod
-    def card_by_username(cls, username: str) -> tuple[User, int] | None:
-        """A user and their number of posts, in one query (for the popover card)."""
-        condition = cls.named(username)
-        if condition is None:
+    def card(cls, username: str) -> Row | None:
+        """What a popover card shows of a user, in one query and without an ORM object: id,
+        username, about_me, last_seen and post_count (None for an unknown name)."""
+        if not USERNAME_PATTERN.fullmatch(username):
             return None
-        post_count = select(func.count(Post.id)).where(Post.user_id == cls.id).scalar_subquery()
-        row = db.session.execute(select(cls, post_count).where(condition)).first()
-        return (row[0], row[1]) if row else None
+        return db.session.execute(user_card(), {"name": username.lower()}).first()
 
 
 # Usernames are unique without regard to case: "Alice" and "alice" are one account.
@@ -548,15 +552,26 @@ class UserSession(db.Model):
         identifier is malformed, unknown, ended, idle too long or past its lifetime."""
         if not SESSION_TOKEN_PATTERN.fullmatch(token):
             return None
-        idle_since, born_after = cls.expiry_bounds()
-        row = db.session.execute(
-            live_session_user(), {"digest": token_digest(token), "idle_since": idle_since, "born_after": born_after}
-        ).first()
+        row = db.session.execute(live_session_user(), cls.live_session_params(token)).first()
         if row is None:
             return None
         user, record = row
         user.session_token, user.current_session = token, record
         return user
+
+    @classmethod
+    def live_user_id(cls, token: str) -> int | None:
+        """Only the user's id of a live session (the same rules as user_for): one indexed lookup
+        and no ORM object, for the polls that need no more."""
+        if not SESSION_TOKEN_PATTERN.fullmatch(token):
+            return None
+        return db.session.scalar(live_session_user_id(), cls.live_session_params(token))
+
+    @classmethod
+    def live_session_params(cls, token: str) -> dict:
+        """The parameters of the live-session lookups: the identifier's digest and the expiry bounds."""
+        idle_since, born_after = cls.expiry_bounds()
+        return {"digest": token_digest(token), "idle_since": idle_since, "born_after": born_after}
 
     @classmethod
     def expiry_bounds(cls) -> tuple[datetime, datetime]:
@@ -597,15 +612,26 @@ def describe_user_agent(user_agent: str) -> str:
     return browser or system or "Unknown browser"
 
 
-# The two statements of every badge poll, built once: SQLAlchemy then reuses their compiled form
+# The statements of the hottest paths, built once: SQLAlchemy then reuses their compiled form
 # without rebuilding the expression and its cache key on each request (a third of a poll's time).
 
 @cache
 def live_session_user():
     """A live session's user and record, by the digest of its identifier and the expiry bounds."""
-    return (select(User, UserSession).join(UserSession, UserSession.user_id == User.id)
-            .where(UserSession.token_hash == bindparam("digest"), UserSession.last_used_at > bindparam("idle_since"),
-                   UserSession.created_at > bindparam("born_after")))
+    return select(User, UserSession).join(UserSession, UserSession.user_id == User.id).where(*live_session())
+
+
+@cache
+def live_session_user_id():
+    """A live session's user id (Core columns: no ORM work for a number)."""
+    sessions = UserSession.__table__.c
+    return select(sessions.user_id).where(*live_session(sessions))
+
+
+def live_session(columns=UserSession) -> tuple:
+    """What makes a session live: its identifier's digest, used lately enough, not too old."""
+    return (columns.token_hash == bindparam("digest"), columns.last_used_at > bindparam("idle_since"),
+            columns.created_at > bindparam("born_after"))
 
 
 @cache
@@ -616,3 +642,12 @@ def unread_count_query():
     unread = (select(sides.unread_count).where(sides.user_id == bindparam("user_id"), sides.unread_count > 0)
               .limit(bindparam("cap", type_=Integer)).subquery())
     return select(func.coalesce(func.sum(unread.c.unread_count), 0))
+
+
+@cache
+def user_card():
+    """A user's card by lower-cased name (the lower(username) index), with their number of posts."""
+    users, posts = User.__table__.c, Post.__table__.c
+    post_count = select(func.count(posts.id)).where(posts.user_id == users.id).scalar_subquery()
+    return (select(users.id, users.username, users.about_me, users.last_seen, post_count.label("post_count"))
+            .where(func.lower(users.username) == bindparam("name")))

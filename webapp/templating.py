@@ -2,13 +2,15 @@
 import json
 from types import SimpleNamespace
 
-from flask import Flask
+from flask import Flask, current_app, request, url_for
 
 from . import models
 from .pagination import Cursor
 from .timefmt import full_utc, iso_utc, relative_time
 
 HTMX_VERSION = "2.0.11"
+REMEMBERED_URLS = "webapp.remembered_urls"
+REMEMBERED_URLS_MAX = 10_000
 BOOTSTRAP_VERSION = "5.3.9"
 
 # htmx 2 swaps 2xx answers and 422 form errors in place. Other errors swap only where the
@@ -50,4 +52,27 @@ def init_app(app: Flask) -> None:
         htmx_version=HTMX_VERSION,
         bootstrap_version=BOOTSTRAP_VERSION,
         limits=LIMITS,
+        url_for=remembered_url_for,
     )
+    app.extensions[REMEMBERED_URLS] = {}
+
+
+def remembered_url_for(endpoint: str, **values) -> str:
+    """url_for for templates, remembered: a list page builds the same few kinds of URL for every
+    row (profile, card, avatar, conversation), and building one through the URL map costs more
+    than rendering the row around it. A site-relative URL depends only on the app, the endpoint,
+    the values and where the app is mounted; anything else (_external, _anchor, unhashable
+    values) is built every time."""
+    if any(key.startswith("_") for key in values):
+        return url_for(endpoint, **values)
+    try:
+        key = (request.script_root, endpoint, *sorted(values.items()))
+        remembered = current_app.extensions[REMEMBERED_URLS]
+        url = remembered.get(key)
+    except TypeError:  # an unhashable value
+        return url_for(endpoint, **values)
+    if url is None:
+        if len(remembered) >= REMEMBERED_URLS_MAX:
+            remembered.clear()  # bounded: a flood of distinct names never grows the worker
+        url = remembered[key] = url_for(endpoint, **values)
+    return url

@@ -12,7 +12,10 @@ from ..models import User, UserSession
 def init_app(app: Flask) -> None:
     """Bind Flask-Login to server-side sessions and to our unauthorized answer."""
     app.config.setdefault("REMEMBER_COOKIE_DURATION", timedelta(seconds=app.config["SESSION_LIFETIME_SECONDS"]))
-    login_manager.init_app(app)
+    # Templates get the lazy proxy itself rather than Flask-Login's context processor, which loads
+    # the user for every render: a fragment that never names the user (the badge) costs no query.
+    login_manager.init_app(app, add_context_processor=False)
+    app.jinja_env.globals["current_user"] = current_user
     login_manager.user_loader(UserSession.user_for)
     login_manager.unauthorized_handler(unauthorized)
     login_manager.session_protection = "basic"

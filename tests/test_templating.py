@@ -1,0 +1,30 @@
+"""Template helpers: the remembered url_for gives exactly what url_for gives."""
+from flask import render_template_string, url_for
+
+from webapp import templating
+from webapp.templating import REMEMBERED_URLS
+
+
+def test_remembered_urls_are_the_urls_url_for_builds(app):
+    template = "{{ url_for('users.profile', username=name) }} {{ url_for('users.avatar', username=name) }}"
+    for root in ("", "/blog"):  # the same app mounted at two prefixes never mixes them
+        with app.test_request_context("/", base_url=f"http://localhost{root}/"):
+            for name in ("alice", "bob", "alice"):
+                expected = f"{url_for('users.profile', username=name)} {url_for('users.avatar', username=name)}"
+                assert render_template_string(template, name=name) == expected
+                assert expected.startswith(f"{root}/user/{name}")
+
+
+def test_external_and_anchored_urls_are_built_every_time(app):
+    with app.test_request_context("/", base_url="http://example.test/"):
+        assert render_template_string("{{ url_for('posts.index', _external=True) }}") == "http://example.test/"
+        assert render_template_string("{{ url_for('posts.index', _anchor='top') }}") == "/#top"
+        assert not any(key[1] == "posts.index" for key in app.extensions[REMEMBERED_URLS])
+
+
+def test_the_memory_of_urls_is_bounded(app, monkeypatch):
+    monkeypatch.setattr(templating, "REMEMBERED_URLS_MAX", 20)
+    with app.test_request_context("/"):
+        for index in range(45):
+            render_template_string("{{ url_for('users.profile', username=name) }}", name=f"u{index}")
+        assert 0 < len(app.extensions[REMEMBERED_URLS]) <= 20
