@@ -4,10 +4,10 @@ import os
 import select
 
 import psycopg
-from flask import Flask
+from flask import Flask, g
 from psycopg.errors import _WaitTimeout
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.engine.url import make_url
 from sqlalchemy.exc import DisconnectionError
 
@@ -23,11 +23,30 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(uri, app.config))
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS)
+    app.teardown_appcontext(close_read_connection)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
         else:
             configure_postgresql(db.engine, app.config["DATABASE_STATEMENT_TIMEOUT_SECONDS"])
+
+
+def read_connection() -> Connection:
+    """A pooled connection for the hottest read-only paths (polls, cards), outside the ORM session,
+    whose bookkeeping (begin, connection lookup, close) costs more than their indexed queries;
+    one per request, closed at teardown. It sees committed data only, so nothing that follows a
+    write of the same request may read through it."""
+    connection = g.get("_read_connection")
+    if connection is None:
+        connection = g._read_connection = db.engine.connect()
+    return connection
+
+
+def close_read_connection(_error: BaseException | None = None) -> None:
+    """Give this request's read connection back to the pool (rolling back its read transaction)."""
+    connection = g.pop("_read_connection", None)
+    if connection is not None:
+        connection.close()
 
 
 def default_database_uri(app: Flask) -> str:

@@ -29,11 +29,12 @@ from sqlalchemy import (
     tuple_,
     update,
 )
-from sqlalchemy.engine import Row
+from sqlalchemy.engine import Connection, Row
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Mapped, WriteOnlyMapped, joinedload, mapped_column, relationship, synonym
+from sqlalchemy.orm import Mapped, Session, WriteOnlyMapped, joinedload, mapped_column, relationship, synonym
 from sqlalchemy.types import TypeDecorator
 
+from .database import read_connection
 from .extensions import db
 from .pagination import START, Cursor
 from .signals import message_sent
@@ -176,16 +177,19 @@ class User(UserMixin, db.Model):
         self.about_me = about_me
 
     def unread_message_count(self, cap: int | None = None) -> int:
-        """Unread messages across all conversations (see unread_count_of)."""
-        return self.unread_count_of(self.id, cap)
+        """Unread messages across all conversations, as this request's session sees them (its own
+        writes included: a page that marked messages read shows the new count)."""
+        return self.unread_count_of(self.id, cap, on=db.session)
 
     @staticmethod
-    def unread_count_of(user_id: int, cap: int | None = None) -> int:
+    def unread_count_of(user_id: int, cap: int | None = None, on: Connection | Session | None = None) -> int:
         """The unread messages of a user, by id, summed over at most `cap` conversations with any
         unread (each has at least one, so the cap is still reached): bounded whatever the number
-        of messages or conversations, and a seek on the (user_id, unread_count) index."""
+        of messages or conversations, and a seek on the (user_id, unread_count) index. Read
+        through `on`, by default the request's read connection (a poll, which writes nothing)."""
         cap = cap or current_app.config["UNREAD_COUNT_CAP"]
-        return min(cap, db.session.scalar(unread_count_query(), {"user_id": user_id, "cap": cap}))
+        executor = on if on is not None else read_connection()
+        return min(cap, executor.scalar(unread_count_query(), {"user_id": user_id, "cap": cap}))
 
     def mark_all_read(self) -> None:
         """Every conversation read up to its last message (the user's own choice, "Mark all as read")."""
@@ -198,11 +202,11 @@ class User(UserMixin, db.Model):
 
     @classmethod
     def card(cls, username: str) -> Row | None:
-        """What a popover card shows of a user, in one query and without an ORM object: id,
-        username, about_me, last_seen and post_count (None for an unknown name)."""
+        """What a popover card shows of a user, in one query on the read connection and without an
+        ORM object: id, username, about_me, last_seen and post_count (None for an unknown name)."""
         if not USERNAME_PATTERN.fullmatch(username):
             return None
-        return db.session.execute(user_card(), {"name": username.lower()}).first()
+        return read_connection().execute(user_card(), {"name": username.lower()}).first()
 
 
 # Usernames are unique without regard to case: "Alice" and "alice" are one account.
@@ -562,10 +566,10 @@ class UserSession(db.Model):
     @classmethod
     def live_user_id(cls, token: str) -> int | None:
         """Only the user's id of a live session (the same rules as user_for): one indexed lookup
-        and no ORM object, for the polls that need no more."""
+        on the read connection and no ORM object, for the polls that need no more."""
         if not SESSION_TOKEN_PATTERN.fullmatch(token):
             return None
-        return db.session.scalar(live_session_user_id(), cls.live_session_params(token))
+        return read_connection().scalar(live_session_user_id(), cls.live_session_params(token))
 
     @classmethod
     def live_session_params(cls, token: str) -> dict:

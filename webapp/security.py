@@ -77,9 +77,10 @@ def add_security_headers(response: Response, https_only: bool) -> Response:
     if response.status_code in BODYLESS:
         headers.pop("Content-Type", None)  # no body, so no type (Flask adds one by default)
         return response
-    for name, value in DOCUMENT_HEADERS.items():
-        headers.setdefault(name, value)
-    if response.mimetype == "text/html" and "Cache-Control" not in headers:
+    # One pass over what the view set (Headers.setdefault would scan the list once per name).
+    present = {name.lower() for name in headers.keys()}
+    headers.extend([(name, value) for name, value in DOCUMENT_HEADERS.items() if name.lower() not in present])
+    if response.mimetype == "text/html" and "cache-control" not in present:
         # Pages hold private data (messages): browsers may keep them but must ask again.
         headers["Cache-Control"] = "private, no-cache"
     return response
