@@ -38,9 +38,13 @@ def read_connection() -> Connection:
     write of the same request may read through it."""
     connection = g.get("_read_connection")
     if connection is None:
-        # Autocommit: no BEGIN before the reads and no ROLLBACK after them, two round trips
-        # fewer on PostgreSQL for a poll that only reads.
-        connection = g._read_connection = db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        connection = db.engine.connect()
+        if connection.dialect.name == "postgresql":
+            # Autocommit: no BEGIN before the reads and no ROLLBACK after them, two round trips
+            # fewer. (SQLite's driver begins nothing for a read anyway, and switching its mode
+            # back on return costs a PRAGMA.)
+            connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+        g._read_connection = connection
     return connection
 
 
