@@ -7,7 +7,6 @@ import http.client
 import http.cookiejar
 import json
 import socket
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -24,16 +23,14 @@ REQUEST_TIMEOUT_S = 15.0
 
 @dataclass
 class Reply:
-    """One HTTP answer: status, body, whether it set a cookie, and how long it took."""
+    """One HTTP answer: status, body, and whether it set a cookie."""
 
     status: int
     body: bytes
     sets_cookie: bool
-    seconds: float
 
 def fetch(port: int, path: str, headers: dict[str, str]) -> Reply:
     """GET a path on 127.0.0.1 over a fresh connection (gunicorn's sync workers close it anyway)."""
-    started = time.perf_counter()
     conn = http.client.HTTPConnection(HOST, port, timeout=REQUEST_TIMEOUT_S)
     try:
         conn.request("GET", path, headers={"User-Agent": USER_AGENT, **headers})
@@ -42,7 +39,7 @@ def fetch(port: int, path: str, headers: dict[str, str]) -> Reply:
         sets_cookie = response.getheader("Set-Cookie") is not None
     finally:
         conn.close()
-    return Reply(response.status, body, sets_cookie, time.perf_counter() - started)
+    return Reply(response.status, body, sets_cookie)
 
 
 def page_of(body: bytes) -> BeautifulSoup:

@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from seed import Seed
 
 FLOOR = "floor: Flask route + session"
-BARE = "floor: bare WSGI"
 PAGES = ("inbox", "conversation", "timeline")
 # (scenario, the least req/s it must reach as a fraction of the floor's)
 THROUGHPUT_TARGETS = [

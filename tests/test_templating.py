@@ -28,3 +28,10 @@ def test_the_memory_of_urls_is_bounded(app, monkeypatch):
         for index in range(45):
             render_template_string("{{ url_for('users.profile', username=name) }}", name=f"u{index}")
         assert 0 < len(app.extensions[REMEMBERED_URLS]) <= 20
+
+
+def test_a_render_outside_a_request_builds_its_urls(app):
+    app.config["SERVER_NAME"] = "example.test"
+    with app.app_context():
+        expected = url_for("users.profile", username="alice")  # Flask builds an absolute URL here
+        assert render_template_string("{{ url_for('users.profile', username='alice') }}") == expected

@@ -2,7 +2,7 @@
 import json
 from types import SimpleNamespace
 
-from flask import Flask, current_app, request, url_for
+from flask import Flask, current_app, has_request_context, request, url_for
 
 from . import models
 from .pagination import Cursor
@@ -62,8 +62,8 @@ def remembered_url_for(endpoint: str, **values) -> str:
     row (profile, card, avatar, conversation), and building one through the URL map costs more
     than rendering the row around it. A site-relative URL depends only on the app, the endpoint,
     the values and where the app is mounted; anything else (_external, _anchor, unhashable
-    values) is built every time."""
-    if any(key.startswith("_") for key in values):
+    values, a render outside a request) is built every time."""
+    if not has_request_context() or any(key.startswith("_") for key in values):
         return url_for(endpoint, **values)
     try:
         key = (request.script_root, endpoint, *sorted(values.items()))
