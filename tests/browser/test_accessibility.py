@@ -33,15 +33,23 @@ def violations(page) -> list[str]:
     return found
 
 
+def submit_with_errors(page, button: str = "main button[type=submit]") -> None:
+    """Submit a form that the server sends back with errors, and wait until they are shown: a
+    check made while the answer is still loading would see a half-built (unstyled) page."""
+    page.click(button)
+    page.wait_for_selector("main [aria-invalid=true]")
+    page.wait_for_load_state("load")
+
+
 def states(page, live_server):
     """Walk every page and state a person meets; yield a name for each as the page shows it."""
     page.goto("/auth/login")
     yield "login"
-    page.click("main button[type=submit]")
+    submit_with_errors(page)
     yield "login with errors"
     page.goto("/auth/register")
     page.fill("input[name=password]", "short")
-    page.click("main button[type=submit]")
+    submit_with_errors(page)
     yield "register with errors"
     seed_user(live_server.app, "bob", about_me="Builds things.")
     register_and_login(page, "anna")
@@ -60,7 +68,7 @@ def states(page, live_server):
     yield "profile"
     page.goto("/edit-profile")
     page.fill("input[name=username]", "a b")
-    page.click("main form button[type=submit] >> nth=0")
+    submit_with_errors(page, "main form button[type=submit] >> nth=0")
     yield "edit profile with errors"
     page.goto("/messages")
     yield "inbox"
