@@ -3,7 +3,6 @@ import os
 from collections.abc import Mapping
 
 from flask import Flask
-from jinja_partials import register_extensions as register_partials
 
 from config import Config, from_environment
 
@@ -31,11 +30,10 @@ def create_app(config: type | Mapping | None = None, /, **overrides) -> Flask:
     )
     app.request_class = AppRequest
     load_config(app, config, overrides)
+    csrf.init_app(app)
     for module in (security, database, login, templating, errors, activity, cli):
         module.init_app(app)
-    csrf.init_app(app)
     limiter.init_app(app)
-    register_partials(app)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     return app

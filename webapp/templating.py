@@ -2,11 +2,13 @@
 import json
 from types import SimpleNamespace
 
-from flask import Flask, current_app, has_request_context, request, url_for
+from flask import Flask, current_app, g, has_request_context, request, url_for
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 
 from . import models
 from .pagination import Cursor
-from .timefmt import full_utc, iso_utc, relative_time
+from .timefmt import full_utc, iso_utc, relative_time, time_tag
 
 HTMX_VERSION = "2.0.11"
 REMEMBERED_URLS = "webapp.remembered_urls"
@@ -42,7 +44,7 @@ LIMITS = SimpleNamespace(
 
 
 def init_app(app: Flask) -> None:
-    """Register the template filters and globals."""
+    """Register the template filters and globals (after Flask-WTF's, whose csrf_token this replaces)."""
     app.add_template_filter(relative_time, "relative_time")
     app.add_template_filter(iso_utc, "iso_utc")
     app.add_template_filter(full_utc, "full_utc")
@@ -53,8 +55,26 @@ def init_app(app: Flask) -> None:
         bootstrap_version=BOOTSTRAP_VERSION,
         limits=LIMITS,
         url_for=remembered_url_for,
+        csrf_token=csrf_token,
+        render_partial=render_partial,
+        time_tag=time_tag,
     )
     app.extensions[REMEMBERED_URLS] = {}
+
+
+def render_partial(template_name: str, **context) -> Markup:
+    """A partial template rendered inside another, straight through Jinja: Flask's render_template
+    (its context processors, which only repeat the globals here, and its signals) would cost
+    more than most partials themselves."""
+    return Markup(current_app.jinja_env.get_template(template_name).render(context))
+
+
+def csrf_token() -> str:
+    """Flask-WTF's CSRF token, made once per request: a list asks for it in every row's form."""
+    token = g.get("_csrf_token")
+    if token is None:
+        token = g._csrf_token = generate_csrf()
+    return token
 
 
 def remembered_url_for(endpoint: str, **values) -> str:
@@ -63,11 +83,12 @@ def remembered_url_for(endpoint: str, **values) -> str:
     than rendering the row around it. A site-relative URL depends only on the app, the endpoint,
     the values and where the app is mounted; anything else (_external, _anchor, unhashable
     values, a render outside a request) is built every time."""
-    if not has_request_context() or any(key.startswith("_") for key in values):
+    if not has_request_context() or any(key[0] == "_" for key in values):
         return url_for(endpoint, **values)
+    remembered = current_app.extensions[REMEMBERED_URLS]
     try:
-        key = (request.script_root, endpoint, *sorted(values.items()))
-        remembered = current_app.extensions[REMEMBERED_URLS]
+        # In the order given: a template's call site always gives them in the same order.
+        key = (request.script_root, endpoint, *values.items())
         url = remembered.get(key)
     except TypeError:  # an unhashable value
         return url_for(endpoint, **values)

@@ -1,6 +1,8 @@
 """Server-side rendering of times: a readable relative text for a <time> element."""
 from datetime import datetime, timezone
 
+from markupsafe import Markup
+
 UNITS = [(365 * 86400, "year"), (30 * 86400, "month"), (7 * 86400, "week"),
          (86400, "day"), (3600, "hour"), (60, "minute")]
 
@@ -26,3 +28,9 @@ def iso_utc(moment: datetime) -> str:
 def full_utc(moment: datetime) -> str:
     """The exact time for a tooltip, e.g. 24 Nov 2026, 08:00 UTC."""
     return moment.astimezone(timezone.utc).strftime("%d %b %Y, %H:%M UTC")
+
+
+def time_tag(moment: datetime) -> Markup:
+    """A <time> element: the relative time to read, the exact time as its tooltip and machine value."""
+    return Markup('<time datetime="{}" title="{}">{}</time>').format(iso_utc(moment), full_utc(moment),
+                                                                     relative_time(moment))
