@@ -216,9 +216,11 @@ def inbox_cursor_near_oldest(db, reader: int, per_page: int) -> str:
 
 def thread_cursor_near_oldest(db, conversation: int, per_page: int) -> str:
     """A `before` cursor of the long thread with two pages of older messages left: its deepest full page."""
+    from sqlalchemy import select
+
     from webapp.models import Message
 
-    return cursor_at_offset(db, Message.thread(conversation), Message, 2 * per_page)
+    return cursor_at_offset(db, select(Message).where(Message.conversation_id == conversation), Message, 2 * per_page)
 
 
 def timeline_cursor_near_oldest(db, per_page: int) -> str:

@@ -17,7 +17,6 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
-    Select,
     String,
     UniqueConstraint,
     bindparam,
@@ -26,17 +25,16 @@ from sqlalchemy import (
     func,
     or_,
     select,
-    tuple_,
     update,
 )
 from sqlalchemy.engine import Connection, Row
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Mapped, Session, WriteOnlyMapped, joinedload, mapped_column, relationship, synonym
+from sqlalchemy.orm import Mapped, Session, WriteOnlyMapped, mapped_column, relationship, synonym
 from sqlalchemy.types import TypeDecorator
 
 from .database import read_connection
 from .extensions import db
-from .pagination import START, Cursor
+from .pagination import START, Cursor, Keyset, Listing
 from .signals import message_sent
 
 # The limits of the domain, defined once: the columns, the forms and the templates read them.
@@ -232,15 +230,20 @@ class Post(db.Model):
     def __repr__(self) -> str:
         return f"<Post {self.id} by {self.user_id}>"
 
-    @classmethod
-    def timeline(cls) -> Select:
-        """Everyone's posts, with their authors loaded in the same query (paginate orders them)."""
-        return select(cls).options(joinedload(cls.author))
+    @property
+    def author_name(self) -> str:
+        """The author's username (a listed post's row has it as a column of the same name)."""
+        return self.author.username
 
     @classmethod
-    def by_author(cls, user: User) -> Select:
-        """One user's posts; their author is `user`, already loaded, so reading it costs no query."""
-        return select(cls).where(cls.user_id == user.id)
+    def timeline(cls) -> Listing:
+        """Everyone's posts, as rows with their author's name (timeline_keyset)."""
+        return Listing(timeline_keyset(), {})
+
+    @classmethod
+    def by_author(cls, user: User) -> Listing:
+        """One user's posts, as rows (author_keyset)."""
+        return Listing(author_keyset(), {"user_id": user.id})
 
     @classmethod
     def publish(cls, author: User, body: str) -> Post:
@@ -330,11 +333,15 @@ class Participant(db.Model):
         return f"<Participant {self.user_id} in {self.conversation_id}>"
 
     @classmethod
-    def inbox(cls, user: User) -> Select:
-        """`user`'s visible conversations, with the other person and the last message in the same query."""
-        return (select(cls)
-                .where(cls.user_id == user.id, cls.hidden.is_(False), cls.last_message_id.is_not(None))
-                .options(joinedload(cls.other), joinedload(cls.last_message)))
+    def inbox(cls, user: User) -> Listing:
+        """`user`'s visible conversations, as rows with the other person's name and the last message
+        (inbox_keyset)."""
+        return Listing(inbox_keyset(), {"user_id": user.id})
+
+    def inbox_row(self) -> Row | None:
+        """This side as a row of its inbox (None once hidden), for an answer that replaces one row."""
+        keyset = inbox_keyset()
+        return db.session.execute(keyset.select.where(keyset.id == self.id), {"user_id": self.user_id}).first()
 
     @classmethod
     def of(cls, user: User, other: User) -> Participant | None:
@@ -348,19 +355,13 @@ class Participant(db.Model):
         moment = db.session.scalar(select(Message.timestamp).where(Message.id == self.last_read_message_id))
         return Cursor(moment, self.last_read_message_id) if moment else START
 
-    def messages_up_to(self, cursor: Cursor, limit: int) -> list[Message]:
-        """Up to `limit` messages of this conversation at or before `cursor`, newest first."""
-        stmt = (Message.thread(self.conversation_id)
-                .where(tuple_(Message.timestamp, Message.id) <= (cursor.timestamp, cursor.id))
-                .order_by(Message.timestamp.desc(), Message.id.desc()).limit(limit))
-        return list(db.session.scalars(stmt))
+    def messages_up_to(self, cursor: Cursor, limit: int) -> list[Row]:
+        """Up to `limit` messages of this conversation at or before `cursor`, newest first, as rows."""
+        return Message.thread(self.conversation_id).rows("through", limit, cursor)
 
-    def messages_after(self, cursor: Cursor, limit: int) -> list[Message]:
-        """Up to `limit` messages of this conversation after `cursor` (a pagination.Cursor), oldest first."""
-        stmt = (Message.thread(self.conversation_id)
-                .where(tuple_(Message.timestamp, Message.id) > (cursor.timestamp, cursor.id))
-                .order_by(Message.timestamp, Message.id).limit(limit))
-        return list(db.session.scalars(stmt))
+    def messages_after(self, cursor: Cursor, limit: int) -> list[Row]:
+        """Up to `limit` messages of this conversation after `cursor` (a pagination.Cursor), oldest first, as rows."""
+        return Message.thread(self.conversation_id).rows("after", limit, cursor)
 
     def _incoming_between(self, low, high):
         """How many messages to this side have an id in (low, high]: a correlated count."""
@@ -438,10 +439,9 @@ class Message(db.Model):
         return f"<Message {self.id} from {self.sender_id} to {self.recipient_id}>"
 
     @classmethod
-    def thread(cls, conversation_id: int) -> Select:
-        """The messages of one conversation (paginate orders them); both people are in the session
-        already, so reading a message's sender costs no query."""
-        return select(cls).where(cls.conversation_id == conversation_id)
+    def thread(cls, conversation_id: int) -> Listing:
+        """The messages of one conversation, as rows (thread_keyset)."""
+        return Listing(thread_keyset(), {"conversation_id": conversation_id})
 
     @classmethod
     def sent_with_token(cls, sender: User, token: str) -> Message | None:
@@ -655,3 +655,50 @@ def user_card():
     post_count = select(func.count(posts.id)).where(posts.user_id == users.id).scalar_subquery()
     return (select(users.id, users.username, users.about_me, users.last_seen, post_count.label("post_count"))
             .where(func.lower(users.username) == bindparam("name")))
+
+
+# The lists, as rows of the columns their pages show (see pagination.Keyset).
+
+@cache
+def timeline_keyset() -> Keyset:
+    """Everyone's posts with their author's name."""
+    return posts_keyset(None)
+
+
+@cache
+def author_keyset() -> Keyset:
+    """One user's posts (:user_id) with their author's name."""
+    return posts_keyset(Post.__table__.c.user_id == bindparam("user_id"))
+
+
+def posts_keyset(condition) -> Keyset:
+    """Posts with their author's name, where `condition` holds (None: all of them)."""
+    posts, users = Post.__table__.c, User.__table__.c
+    stmt = (select(posts.id, posts.body, posts.timestamp, posts.user_id, users.username.label("author_name"))
+            .join_from(Post.__table__, User.__table__, users.id == posts.user_id))
+    if condition is not None:
+        stmt = stmt.where(condition)
+    return Keyset(stmt, posts.timestamp, posts.id)
+
+
+@cache
+def inbox_keyset() -> Keyset:
+    """A user's (:user_id) visible conversations with a message: the other person's name, the last
+    message, the unread count; `timestamp` is the last activity."""
+    sides, users, messages = Participant.__table__.c, User.__table__.c, Message.__table__.c
+    stmt = (select(sides.id, sides.conversation_id, sides.unread_count, sides.last_activity_at.label("timestamp"),
+                   users.username.label("other_name"), messages.body.label("last_body"),
+                   messages.sender_id.label("last_sender_id"), messages.timestamp.label("last_at"))
+            .join_from(Participant.__table__, User.__table__, users.id == sides.other_id)
+            .join(Message.__table__, messages.id == sides.last_message_id)
+            .where(sides.user_id == bindparam("user_id"), sides.hidden.is_(False)))
+    return Keyset(stmt, sides.last_activity_at, sides.id)
+
+
+@cache
+def thread_keyset() -> Keyset:
+    """The messages of one conversation (:conversation_id)."""
+    messages = Message.__table__.c
+    stmt = (select(messages.id, messages.sender_id, messages.recipient_id, messages.body, messages.timestamp)
+            .where(messages.conversation_id == bindparam("conversation_id")))
+    return Keyset(stmt, messages.timestamp, messages.id)

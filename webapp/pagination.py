@@ -3,16 +3,22 @@
 A page is addressed by a cursor, the (timestamp, id) of the row next to it, rather than
 by an offset, so the database seeks straight to it through the (…, timestamp, id) index.
 `?before=C` asks for the rows older than C, `?after=C` for the rows newer than C.
+
+A list is a `Keyset`: a select of plain columns (rows, not ORM objects: a page of twenty costs
+what its query costs), whose three statements (the newest page, the page before a cursor, the
+page after one) are built once, with bound parameters, and reused by every request.
 """
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from functools import cached_property
 from typing import Any
 
 from flask import request
-from sqlalchemy import Select, tuple_
+from sqlalchemy import ColumnElement, Integer, Select, bindparam, tuple_
 
 from .extensions import db
 
@@ -61,24 +67,79 @@ class Page:
     older: str | None = None
 
 
-def paginate(stmt: Select, per_page: int, start_after: Cursor | None = None) -> Page:
-    """Run one newest-first page of stmt (a select of one model), placed by the request's
-    `before` or `after` cursor; without either, the newest page, or the page just after
-    `start_after` when one is given (a conversation opening at its first unread message)."""
-    model = stmt.column_descriptions[0]["entity"]
-    key = tuple_(model.timestamp, model.id)
+@dataclass(frozen=True)
+class Keyset:
+    """A newest-first list as SQL: a select of columns that include `timestamp` and `id` (the
+    columns given, which order it), with bound parameters for whose list it is."""
+
+    select: Select
+    timestamp: ColumnElement
+    id: ColumnElement
+
+    @cached_property
+    def newest(self) -> Select:
+        """The newest rows, newest first."""
+        return self._limited(self.select.order_by(self.timestamp.desc(), self.id.desc()))
+
+    @cached_property
+    def before(self) -> Select:
+        """The rows older than the cursor, newest first."""
+        return self._limited(self.select.where(self._key < self._cursor)
+                             .order_by(self.timestamp.desc(), self.id.desc()))
+
+    @cached_property
+    def after(self) -> Select:
+        """The rows newer than the cursor, oldest first."""
+        return self._limited(self.select.where(self._key > self._cursor).order_by(self.timestamp.asc(), self.id.asc()))
+
+    @cached_property
+    def through(self) -> Select:
+        """The rows at or before the cursor, newest first."""
+        return self._limited(self.select.where(self._key <= self._cursor)
+                             .order_by(self.timestamp.desc(), self.id.desc()))
+
+    @property
+    def _key(self):
+        return tuple_(self.timestamp, self.id)
+
+    @property
+    def _cursor(self):
+        return tuple_(bindparam("cursor_timestamp", type_=self.timestamp.type), bindparam("cursor_id", type_=Integer))
+
+    @staticmethod
+    def _limited(stmt: Select) -> Select:
+        return stmt.limit(bindparam("limit", type_=Integer))
+
+
+@dataclass(frozen=True)
+class Listing:
+    """One list to page through: its keyset and the values of its parameters (whose list it is)."""
+
+    keyset: Keyset
+    params: Mapping[str, Any]
+
+    def rows(self, direction: str, limit: int, cursor: Cursor | None = None) -> list:
+        """Up to `limit` rows of the keyset's statement `direction` (newest, before, after or
+        through), read in the request's session (so a page sees that request's own writes)."""
+        params = {**self.params, "limit": limit}
+        if cursor is not None:
+            params.update(cursor_timestamp=cursor.timestamp, cursor_id=cursor.id)
+        return list(db.session.execute(getattr(self.keyset, direction), params))
+
+
+def paginate(listing: Listing, per_page: int, start_after: Cursor | None = None) -> Page:
+    """One newest-first page of a listing, placed by the request's `before` or `after` cursor;
+    without either, the newest page, or the page just after `start_after` when one is given (a
+    conversation opening at its first unread message)."""
     before = Cursor.decode(request.args.get("before"))
     after = None if before else Cursor.decode(request.args.get("after"))
     if before is None and after is None:
         after = start_after
-    if after:
-        stmt = stmt.where(key > (after.timestamp, after.id)).order_by(model.timestamp.asc(), model.id.asc())
-    else:
-        if before:
-            stmt = stmt.where(key < (before.timestamp, before.id))
-        stmt = stmt.order_by(model.timestamp.desc(), model.id.desc())
     # One row more than a page tells whether another page lies beyond, without a count.
-    rows = list(db.session.scalars(stmt.limit(per_page + 1)))
+    if after:
+        rows = listing.rows("after", per_page + 1, after)
+    else:
+        rows = listing.rows("before" if before else "newest", per_page + 1, before)
     has_more = len(rows) > per_page
     rows = rows[:per_page]
     if after:

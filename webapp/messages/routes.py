@@ -3,7 +3,7 @@ from flask import Blueprint, abort, current_app, make_response, request, url_for
 from flask_login import current_user, login_required
 
 from ..activity import passive
-from ..extensions import db, limiter
+from ..extensions import limiter
 from ..htmx import form_succeeded, render, render_form, render_fragment
 from ..models import Message, Participant, User
 from ..pagination import START, Cursor, Page, paginate
@@ -171,6 +171,5 @@ def hide(username):
 
 def after_inbox_change(side: Participant, notice: str):
     """htmx gets the conversation's inbox row (gone when hidden) and the badge; others PRG to the inbox."""
-    db.session.expire(side)
     return form_succeeded(notice, url_for("messages.inbox"), lambda: render_fragment(
-        "messages/_row_update.html", row=side, notice=notice))
+        "messages/_row_update.html", row=side.inbox_row(), notice=notice))
