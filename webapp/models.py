@@ -29,7 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection, Row
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Mapped, Session, WriteOnlyMapped, mapped_column, relationship, synonym
+from sqlalchemy.orm import Mapped, Session, WriteOnlyMapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
 from .database import read_connection
@@ -142,19 +142,17 @@ class User(UserMixin, db.Model):
             stmt = stmt.where(UserSession.id != self.current_session.id)
         return stmt
 
-    @classmethod
-    def named(cls, username: str):
-        """The condition "is called `username`", without regard to case (the lower(username) index);
+    @staticmethod
+    def name_key(username: str) -> str | None:
+        """What a lookup by name compares with lower(username) (its index): the name lower-cased;
         None for a name no user can have, so callers skip the query (and PostgreSQL never sees a NUL)."""
-        if not USERNAME_PATTERN.fullmatch(username):
-            return None
-        return func.lower(cls.username) == username.lower()
+        return username.lower() if USERNAME_PATTERN.fullmatch(username) else None
 
     @classmethod
     def by_username(cls, username: str) -> User | None:
         """Find a user by name without regard to case."""
-        condition = cls.named(username)
-        return None if condition is None else db.session.scalar(select(cls).where(condition))
+        key = cls.name_key(username)
+        return None if key is None else db.session.scalar(user_named(), {"name": key})
 
     @classmethod
     def by_username_or_404(cls, username: str) -> User:
@@ -202,9 +200,8 @@ class User(UserMixin, db.Model):
     def card(cls, username: str) -> Row | None:
         """What a popover card shows of a user, in one query on the read connection and without an
         ORM object: id, username, about_me, last_seen and post_count (None for an unknown name)."""
-        if not USERNAME_PATTERN.fullmatch(username):
-            return None
-        return read_connection().execute(user_card(), {"name": username.lower()}).first()
+        key = cls.name_key(username)
+        return None if key is None else read_connection().execute(user_card(), {"name": key}).first()
 
 
 # Usernames are unique without regard to case: "Alice" and "alice" are one account.
@@ -323,11 +320,8 @@ class Participant(db.Model):
     unread_count: Mapped[int] = mapped_column(default=0)
     hidden: Mapped[bool] = mapped_column(Boolean, default=False)
 
-    # The one pager orders by `timestamp`: for an inbox row that is its last activity.
-    timestamp = synonym("last_activity_at")
-    other: Mapped[User] = relationship(foreign_keys=[other_id])
-    last_message: Mapped[Message | None] = relationship(
-        primaryjoin="Participant.last_message_id == Message.id", foreign_keys="Participant.last_message_id", viewonly=True)
+    # When the message at the read marker was sent, loaded with the side by `of` (None: none read).
+    read_at: ClassVar[datetime | None] = None
 
     def __repr__(self) -> str:
         return f"<Participant {self.user_id} in {self.conversation_id}>"
@@ -345,15 +339,19 @@ class Participant(db.Model):
 
     @classmethod
     def of(cls, user: User, other: User) -> Participant | None:
-        """`user`'s side of their conversation with `other`, if there is one."""
-        return db.session.scalar(select(cls).where(cls.user_id == user.id, cls.other_id == other.id))
+        """`user`'s side of their conversation with `other`, if there is one, with the time of the
+        message at its read marker, in one query."""
+        row = db.session.execute(side_with_read_at(), {"user_id": user.id, "other_id": other.id}).first()
+        if row is None:
+            return None
+        side, side.read_at = row
+        return side
 
     def read_cursor(self) -> Cursor:
         """The position of the newest message shown to this side (START when none was)."""
-        if not self.last_read_message_id:
+        if not self.last_read_message_id or self.read_at is None:
             return START
-        moment = db.session.scalar(select(Message.timestamp).where(Message.id == self.last_read_message_id))
-        return Cursor(moment, self.last_read_message_id) if moment else START
+        return Cursor(self.read_at, self.last_read_message_id)
 
     def messages_up_to(self, cursor: Cursor, limit: int) -> list[Row]:
         """Up to `limit` messages of this conversation at or before `cursor`, newest first, as rows."""
@@ -363,25 +361,23 @@ class Participant(db.Model):
         """Up to `limit` messages of this conversation after `cursor` (a pagination.Cursor), oldest first, as rows."""
         return Message.thread(self.conversation_id).rows("after", limit, cursor)
 
-    def _incoming_between(self, low, high):
-        """How many messages to this side have an id in (low, high]: a correlated count."""
+    def mark_read_up_to(self, message_id: int) -> None:
+        """Move the marker forward to `message_id` (never back) and subtract what became read.
+        One UPDATE whose count is taken against the row's own old marker: two tabs, or a message
+        stored at the same moment, leave the count exact. Nothing is written when this side had
+        seen that far already when it was loaded (a conversation opened again)."""
+        if self.last_read_message_id >= message_id:
+            return
+        db.session.execute(mark_read(), {"side_id": self.id, "message_id": message_id})
+        db.session.commit()
+
+    @staticmethod
+    def incoming_between(low, high):
+        """How many messages to a side have an id in (low, high]: a count correlated with the side's row."""
         return (select(func.count(Message.id))
                 .where(Message.conversation_id == Participant.conversation_id,
                        Message.recipient_id == Participant.user_id, Message.id > low, Message.id <= high)
                 .scalar_subquery())
-
-    def mark_read_up_to(self, message_id: int) -> None:
-        """Move the marker forward to `message_id` (never back) and subtract what became read.
-        One UPDATE whose count is taken against the row's own old marker: two tabs, or a message
-        stored at the same moment, leave the count exact."""
-        db.session.execute(
-            update(Participant)
-            .where(Participant.id == self.id, Participant.last_read_message_id < message_id)
-            .values(unread_count=Participant.unread_count
-                    - self._incoming_between(Participant.last_read_message_id, message_id),
-                    last_read_message_id=message_id)
-        )
-        db.session.commit()
 
     def mark_unread(self) -> bool:
         """Make the latest message to this side unread again (moving the marker back: the one
@@ -396,7 +392,7 @@ class Participant(db.Model):
             update(Participant)
             .where(Participant.id == self.id, Participant.last_read_message_id >= latest_incoming)
             .values(unread_count=Participant.unread_count
-                    + self._incoming_between(before, Participant.last_read_message_id),
+                    + self.incoming_between(before, Participant.last_read_message_id),
                     last_read_message_id=before, hidden=False)
         ).rowcount
         db.session.commit()
@@ -687,7 +683,7 @@ def inbox_keyset() -> Keyset:
     message, the unread count; `timestamp` is the last activity."""
     sides, users, messages = Participant.__table__.c, User.__table__.c, Message.__table__.c
     stmt = (select(sides.id, sides.conversation_id, sides.unread_count, sides.last_activity_at.label("timestamp"),
-                   users.username.label("other_name"), messages.body.label("last_body"),
+                   sides.other_id, users.username.label("other_name"), messages.body.label("last_body"),
                    messages.sender_id.label("last_sender_id"), messages.timestamp.label("last_at"))
             .join_from(Participant.__table__, User.__table__, users.id == sides.other_id)
             .join(Message.__table__, messages.id == sides.last_message_id)
@@ -702,3 +698,33 @@ def thread_keyset() -> Keyset:
     stmt = (select(messages.id, messages.sender_id, messages.recipient_id, messages.body, messages.timestamp)
             .where(messages.conversation_id == bindparam("conversation_id")))
     return Keyset(stmt, messages.timestamp, messages.id)
+
+
+# The statements of a conversation page, built once.
+
+@cache
+def user_named():
+    """A user by lower-cased name (:name, the lower(username) index)."""
+    return select(User).where(func.lower(User.username) == bindparam("name"))
+
+
+@cache
+def side_with_read_at():
+    """A user's (:user_id) side of the conversation with another (:other_id), and when the message
+    at its read marker was sent (None when nothing was read)."""
+    return (select(Participant, Message.timestamp)
+            .outerjoin(Message, Message.id == Participant.last_read_message_id)
+            .where(Participant.user_id == bindparam("user_id"), Participant.other_id == bindparam("other_id")))
+
+
+@cache
+def mark_read():
+    """Move one side's (:side_id) marker forward to :message_id, subtracting what became read."""
+    message_id = bindparam("message_id", type_=Integer)
+    # No ORM synchronisation of loaded sides: the caller commits at once, which expires them.
+    return (update(Participant)
+            .where(Participant.id == bindparam("side_id"), Participant.last_read_message_id < message_id)
+            .values(unread_count=Participant.unread_count
+                    - Participant.incoming_between(Participant.last_read_message_id, message_id),
+                    last_read_message_id=message_id)
+            .execution_options(synchronize_session=False))

@@ -1,8 +1,9 @@
 """What every template gets besides its arguments: time filters, the limits, the htmx configuration."""
 import json
+from collections.abc import Callable
 from types import SimpleNamespace
 
-from flask import Flask, current_app, g, has_request_context, request, url_for
+from flask import Flask, current_app, g, request, url_for
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
@@ -54,12 +55,11 @@ def init_app(app: Flask) -> None:
         htmx_version=HTMX_VERSION,
         bootstrap_version=BOOTSTRAP_VERSION,
         limits=LIMITS,
-        url_for=remembered_url_for,
+        url_for=remembering_url_for(app.extensions.setdefault(REMEMBERED_URLS, {})),
         csrf_token=csrf_token,
         render_partial=render_partial,
         time_tag=time_tag,
     )
-    app.extensions[REMEMBERED_URLS] = {}
 
 
 def render_partial(template_name: str, **context) -> Markup:
@@ -77,23 +77,26 @@ def csrf_token() -> str:
     return token
 
 
-def remembered_url_for(endpoint: str, **values) -> str:
-    """url_for for templates, remembered: a list page builds the same few kinds of URL for every
-    row (profile, card, avatar, conversation), and building one through the URL map costs more
-    than rendering the row around it. A site-relative URL depends only on the app, the endpoint,
-    the values and where the app is mounted; anything else (_external, _anchor, unhashable
-    values, a render outside a request) is built every time."""
-    if not has_request_context() or any(key[0] == "_" for key in values):
-        return url_for(endpoint, **values)
-    remembered = current_app.extensions[REMEMBERED_URLS]
-    try:
-        # In the order given: a template's call site always gives them in the same order.
-        key = (request.script_root, endpoint, *values.items())
-        url = remembered.get(key)
-    except TypeError:  # an unhashable value
-        return url_for(endpoint, **values)
-    if url is None:
-        if len(remembered) >= REMEMBERED_URLS_MAX:
-            remembered.clear()  # bounded: a flood of distinct names never grows the worker
-        url = remembered[key] = url_for(endpoint, **values)
-    return url
+def remembering_url_for(remembered: dict) -> Callable[..., str]:
+    """url_for for one app's templates, remembered in `remembered`: a list page builds the same
+    few kinds of URL for every row (profile, card, avatar, conversation), and building one
+    through the URL map costs more than rendering the row around it. A site-relative URL depends
+    only on the app, the endpoint, the values and where the app is mounted; anything else
+    (_external, _anchor, unhashable values, a render outside a request) is built every time."""
+
+    def remembered_url_for(endpoint: str, /, **values) -> str:
+        try:
+            # The values in the order given: a template's call site always gives the same order.
+            key = (request.script_root, endpoint, *values.items())
+            url = remembered.get(key)
+        except (RuntimeError, TypeError):  # outside a request; an unhashable value
+            return url_for(endpoint, **values)
+        if url is None:
+            url = url_for(endpoint, **values)
+            if not any(name[0] == "_" for name in values):
+                if len(remembered) >= REMEMBERED_URLS_MAX:
+                    remembered.clear()  # bounded: a flood of distinct names never grows the worker
+                remembered[key] = url
+        return url
+
+    return remembered_url_for
