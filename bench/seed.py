@@ -207,38 +207,37 @@ def analyze_postgresql(db) -> None:
 
 def inbox_cursor_near_oldest(db, reader: int, per_page: int) -> str:
     """A `before` cursor of the reader's inbox with two pages of older conversations left."""
-    from sqlalchemy import select
-
     from webapp.models import Participant
 
-    return cursor_at_offset(db, select(Participant).where(Participant.user_id == reader), Participant, 2 * per_page)
+    return cursor_at_offset(db, Participant.last_activity_at, Participant.id, Participant.user_id == reader, 2 * per_page)
 
 
 def thread_cursor_near_oldest(db, conversation: int, per_page: int) -> str:
     """A `before` cursor of the long thread with two pages of older messages left: its deepest full page."""
-    from sqlalchemy import select
-
     from webapp.models import Message
 
-    return cursor_at_offset(db, select(Message).where(Message.conversation_id == conversation), Message, 2 * per_page)
+    return cursor_at_offset(db, Message.timestamp, Message.id, Message.conversation_id == conversation, 2 * per_page)
 
 
 def timeline_cursor_near_oldest(db, per_page: int) -> str:
     """A `before` cursor with two pages of older posts left."""
-    from sqlalchemy import select
-
     from webapp.models import Post
 
-    return cursor_at_offset(db, select(Post), Post, 2 * per_page)
+    return cursor_at_offset(db, Post.timestamp, Post.id, None, 2 * per_page)
 
 
-def cursor_at_offset(db, stmt, model, offset: int) -> str:
-    """The encoded cursor of the row `offset` places from the oldest (the oldest row if fewer)."""
+def cursor_at_offset(db, timestamp, id_, condition, offset: int) -> str:
+    """The encoded cursor of the row (ordered by `timestamp`, `id_`, where `condition` holds) `offset`
+    places from the oldest (the oldest row if fewer)."""
+    from sqlalchemy import select
+
     from webapp.pagination import Cursor
 
-    ordered = stmt.order_by(model.timestamp.asc(), model.id.asc())
-    row = db.session.scalar(ordered.offset(offset).limit(1)) or db.session.scalar(ordered.limit(1))
-    return Cursor.of(row).encode()
+    ordered = select(timestamp, id_).order_by(timestamp.asc(), id_.asc())
+    if condition is not None:
+        ordered = ordered.where(condition)
+    row = db.session.execute(ordered.offset(offset).limit(1)).first() or db.session.execute(ordered.limit(1)).first()
+    return Cursor(*row).encode()
 
 
 def delete_bench_users(app_settings: dict, seeded: Seed, run_id: str) -> None:

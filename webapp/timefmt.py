@@ -1,7 +1,7 @@
 """Server-side rendering of times: a readable relative text for a <time> element."""
 from datetime import datetime, timezone
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 UNITS = [(365 * 86400, "year"), (30 * 86400, "month"), (7 * 86400, "week"),
          (86400, "day"), (3600, "hour"), (60, "minute")]
@@ -32,5 +32,6 @@ def full_utc(moment: datetime) -> str:
 
 def time_tag(moment: datetime) -> Markup:
     """A <time> element: the relative time to read, the exact time as its tooltip and machine value."""
-    return Markup('<time datetime="{}" title="{}">{}</time>').format(iso_utc(moment), full_utc(moment),
-                                                                     relative_time(moment))
+    # Escaped one by one: Markup.format goes through string.Formatter, slow for a tag in every row.
+    return Markup(f'<time datetime="{escape(iso_utc(moment))}" title="{escape(full_utc(moment))}">'
+                  f'{escape(relative_time(moment))}</time>')
