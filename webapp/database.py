@@ -11,7 +11,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.engine.url import make_url
 from sqlalchemy.exc import DisconnectionError
 
-from .extensions import db, migrate
+from .extensions import AUTOCOMMIT_ENGINE, autocommit_engine, db, migrate
 
 MIGRATIONS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations")
 
@@ -29,6 +29,8 @@ def init_app(app: Flask) -> None:
             configure_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
         else:
             configure_postgresql(db.engine, app.config["DATABASE_STATEMENT_TIMEOUT_SECONDS"])
+            # Safe requests' sessions (extensions.RequestSession) and the read connection use it.
+            app.extensions[AUTOCOMMIT_ENGINE] = db.engine.execution_options(isolation_level="AUTOCOMMIT")
 
 
 def read_connection() -> Connection:
@@ -38,13 +40,7 @@ def read_connection() -> Connection:
     write of the same request may read through it."""
     connection = g.get("_read_connection")
     if connection is None:
-        connection = db.engine.connect()
-        if connection.dialect.name == "postgresql":
-            # Autocommit: no BEGIN before the reads and no ROLLBACK after them, two round trips
-            # fewer. (SQLite's driver begins nothing for a read anyway, and switching its mode
-            # back on return costs a PRAGMA.)
-            connection = connection.execution_options(isolation_level="AUTOCOMMIT")
-        g._read_connection = connection
+        connection = g._read_connection = autocommit_engine().connect()
     return connection
 
 

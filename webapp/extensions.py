@@ -1,9 +1,11 @@
 """The bare extension objects; the factory binds them to an app."""
+from flask import current_app, has_request_context, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
+from flask_sqlalchemy.session import Session
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.orm import DeclarativeBase
 
@@ -12,8 +14,34 @@ class Base(DeclarativeBase):
     """Declarative base for the typed models."""
 
 
+# Where database.init_app keeps, on PostgreSQL, the app's engine in autocommit (the same pool).
+AUTOCOMMIT_ENGINE = "webapp.autocommit_engine"
+SAFE_METHODS = frozenset({"GET", "HEAD"})
+
+
+class RequestSession(Session):
+    """The ORM session, which on PostgreSQL runs a GET or HEAD in autocommit: such a request reads,
+    and its rare writes (a read marker, 'last seen') are single statements, atomic on their own,
+    so a transaction would only add a BEGIN and a ROLLBACK round trip to every page. Requests
+    that change things (POST) keep their transaction."""
+
+    def get_bind(self, *args, **kwargs):
+        if has_request_context() and request.method in SAFE_METHODS:
+            return autocommit_engine()
+        return super().get_bind(*args, **kwargs)
+
+
 # Objects stay readable after a commit: a view that commits then renders costs no reloads.
-db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False, "class_": RequestSession})
+
+
+def autocommit_engine():
+    """The app's engine in autocommit on PostgreSQL (no BEGIN before reads, no ROLLBACK after them:
+    two round trips fewer); on SQLite the engine itself, whose driver begins nothing for a read
+    anyway and would pay a PRAGMA to switch modes."""
+    return current_app.extensions.get(AUTOCOMMIT_ENGINE) or db.engine
+
+
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
