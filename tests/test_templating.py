@@ -35,3 +35,11 @@ def test_a_render_outside_a_request_builds_its_urls(app):
     with app.app_context():
         expected = url_for("users.profile", username="alice")  # Flask builds an absolute URL here
         assert render_template_string("{{ url_for('users.profile', username='alice') }}") == expected
+
+
+def test_templates_take_a_plain_copy_of_the_globals(app):
+    # Jinja's default chains them to the environment's (a ChainMap walked in Python at every render).
+    template = app.jinja_env.get_template("base.html")
+    assert type(template.globals) is dict
+    assert template.globals["url_for"] is app.jinja_env.globals["url_for"]
+    assert template.globals["csrf_token"] is app.jinja_env.globals["csrf_token"]

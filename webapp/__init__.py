@@ -29,6 +29,7 @@ def create_app(config: type | Mapping | None = None, /, **overrides) -> Flask:
         instance_path=os.environ.get("INSTANCE_PATH") or os.path.join(PROJECT_ROOT, "instance"),
     )
     app.request_class = AppRequest
+    app.jinja_environment = templating.AppEnvironment
     load_config(app, config, overrides)
     csrf.init_app(app)
     for module in (security, database, login, templating, errors, activity, cli):
