@@ -83,6 +83,7 @@ def scenarios(port: int, seeded: Seed, reader: str, light: str) -> list[Scenario
     return [
         Scenario("floor: bare WSGI", "/bench/bare", reader, 200, b"ok"),
         Scenario("floor: Flask route + session", "/bench/floor", reader, 200, b"ok"),
+        Scenario("signed-in layout, no content", "/bench/layout", reader, 200, b'id="unread-badge"'),
         Scenario("badge unchanged (204)", f"/notifications/badge?shown={shown}", reader, 204, htmx=True),
         Scenario("badge changed (200)", f"/notifications/badge?shown={0 if shown else 1}", reader, 200,
                  b'id="unread-badge"', htmx=True),

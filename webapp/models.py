@@ -347,6 +347,11 @@ class Participant(db.Model):
         side, side.read_at = row
         return side
 
+    @property
+    def caught_up(self) -> bool:
+        """Whether this side had seen the conversation's last message (as loaded)."""
+        return self.last_read_message_id >= (self.last_message_id or 0)
+
     def read_cursor(self) -> Cursor:
         """The position of the newest message shown to this side (START when none was)."""
         if not self.last_read_message_id or self.read_at is None:

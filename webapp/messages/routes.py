@@ -108,8 +108,11 @@ def thread(other: User) -> dict:
         return {"page": Page(), "new_after": 0, "side": None}
     per_page = current_app.config["MESSAGES_PER_PAGE"]
     start = side.read_cursor()
-    page = paginate(Message.thread(side.conversation_id), per_page, start_after=start)
-    if not (request.args.get("before") or request.args.get("after")):
+    if request.args.get("before") or request.args.get("after"):
+        page = paginate(Message.thread(side.conversation_id), per_page)
+    else:
+        # Nothing after the marker when it was loaded: no need to ask.
+        page = Page() if side.caught_up else paginate(Message.thread(side.conversation_id), per_page, start_after=start)
         page = with_context(page, side, start, per_page)
     new_after = side.last_read_message_id
     if page.items:
