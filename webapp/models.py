@@ -344,7 +344,8 @@ class Participant(db.Model):
         row = db.session.execute(side_with_read_at(), {"user_id": user.id, "other_id": other.id}).first()
         if row is None:
             return None
-        side, side.read_at = row
+        side, read_at = row
+        side.read_at = read_at
         return side
 
     @property
@@ -726,7 +727,8 @@ def side_with_read_at():
 def mark_read():
     """Move one side's (:side_id) marker forward to :message_id, subtracting what became read."""
     message_id = bindparam("message_id", type_=Integer)
-    # No ORM synchronisation of loaded sides: the caller commits at once, which expires them.
+    # No ORM synchronisation of the loaded side (its evaluation would cost more than the UPDATE):
+    # a request reads a side's marker before it moves it, never after (an inbox row is read anew).
     return (update(Participant)
             .where(Participant.id == bindparam("side_id"), Participant.last_read_message_id < message_id)
             .values(unread_count=Participant.unread_count

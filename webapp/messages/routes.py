@@ -112,7 +112,8 @@ def thread(other: User) -> dict:
         page = paginate(Message.thread(side.conversation_id), per_page)
     else:
         # Nothing after the marker when it was loaded: no need to ask.
-        page = Page() if side.caught_up else paginate(Message.thread(side.conversation_id), per_page, start_after=start)
+        caught_up = side.caught_up and start != START
+        page = Page() if caught_up else paginate(Message.thread(side.conversation_id), per_page, start_after=start)
         page = with_context(page, side, start, per_page)
     new_after = side.last_read_message_id
     if page.items:
