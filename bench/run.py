@@ -175,8 +175,9 @@ def measure_database(port: int, master: int, seeded: Seed, args: argparse.Namesp
     reader, light = login(port, seeded.reader), login(port, seeded.light)
     plan = scenarios(port, seeded, reader, light)
     problems = [problem for scenario in plan if (problem := verify(port, scenario))]
-    sizes = {"badge fragment body": len(wire_bytes(port, plan[3]).partition(b"\r\n\r\n")[2]),
-             "204 on the wire": len(wire_bytes(port, plan[2]))}
+    named = {scenario.name: scenario for scenario in plan}
+    sizes = {"badge fragment body": len(wire_bytes(port, named["badge changed (200)"]).partition(b"\r\n\r\n")[2]),
+             "204 on the wire": len(wire_bytes(port, named["badge unchanged (204)"]))}
     load_before = load_average()
     rounds = []
     for index in range(args.repeat):
