@@ -320,7 +320,8 @@ class Participant(db.Model):
     unread_count: Mapped[int] = mapped_column(default=0)
     hidden: Mapped[bool] = mapped_column(Boolean, default=False)
 
-    # When the message at the read marker was sent, loaded with the side by `of` (None: none read).
+    # When the message at the read marker was sent, loaded with the side by `of` (None when nothing
+    # was read, or that message is gone: read_cursor then starts at the beginning).
     read_at: ClassVar[datetime | None] = None
 
     def __repr__(self) -> str:

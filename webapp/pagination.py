@@ -5,8 +5,9 @@ by an offset, so the database seeks straight to it through the (…, timestamp, 
 `?before=C` asks for the rows older than C, `?after=C` for the rows newer than C.
 
 A list is a `Keyset`: a select of plain columns (rows, not ORM objects: a page of twenty costs
-what its query costs), whose three statements (the newest page, the page before a cursor, the
-page after one) are built once, with bound parameters, and reused by every request.
+what its query costs), whose statements (the newest page, the page before a cursor, the page
+after one, and the rows up to one) are built once, with bound parameters, and reused by every
+request.
 """
 from __future__ import annotations
 
