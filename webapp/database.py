@@ -29,7 +29,8 @@ def init_app(app: Flask) -> None:
             configure_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
         else:
             configure_postgresql(db.engine, app.config["DATABASE_STATEMENT_TIMEOUT_SECONDS"])
-            # What the sessions of safe requests run on (extensions.RequestSession).
+            # What the sessions of safe requests run on (extensions.RequestSession). Not on SQLite:
+            # its driver begins nothing for a read anyway, and switching modes costs a PRAGMA.
             app.extensions[AUTOCOMMIT_ENGINE] = db.engine.execution_options(isolation_level="AUTOCOMMIT")
 
 

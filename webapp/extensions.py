@@ -27,21 +27,14 @@ class RequestSession(Session):
 
     def get_bind(self, *args, **kwargs):
         if has_request_context() and request.method in SAFE_METHODS:
-            return autocommit_engine()
+            engine = current_app.extensions.get(AUTOCOMMIT_ENGINE)  # none on SQLite (see database.py)
+            if engine is not None:
+                return engine
         return super().get_bind(*args, **kwargs)
 
 
 # Objects stay readable after a commit: a view that commits then renders costs no reloads.
 db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False, "class_": RequestSession})
-
-
-def autocommit_engine():
-    """The app's engine in autocommit on PostgreSQL (no BEGIN before reads, no ROLLBACK after them:
-    two round trips fewer); on SQLite the engine itself, whose driver begins nothing for a read
-    anyway and would pay a PRAGMA to switch modes."""
-    return current_app.extensions.get(AUTOCOMMIT_ENGINE) or db.engine
-
-
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
