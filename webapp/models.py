@@ -651,13 +651,19 @@ def unread_count_query():
     return select(func.coalesce(func.sum(unread.c.unread_count), 0))
 
 
+def named(username_column):
+    """The condition of a lookup by name: lower(username) (its unique index) equals :name, a
+    User.name_key."""
+    return func.lower(username_column) == bindparam("name")
+
+
 @cache
 def user_card():
     """A user's card by lower-cased name (the lower(username) index), with their number of posts."""
     users, posts = User.__table__.c, Post.__table__.c
     post_count = select(func.count(posts.id)).where(posts.user_id == users.id).scalar_subquery()
     return (select(users.id, users.username, users.about_me, users.last_seen, post_count.label("post_count"))
-            .where(func.lower(users.username) == bindparam("name")))
+            .where(named(users.username)))
 
 
 # The lists, as rows of the columns their pages show (see pagination.Keyset).
@@ -711,8 +717,8 @@ def thread_keyset() -> Keyset:
 
 @cache
 def user_named():
-    """A user by lower-cased name (:name, the lower(username) index)."""
-    return select(User).where(func.lower(User.username) == bindparam("name"))
+    """A user by name (:name, a User.name_key)."""
+    return select(User).where(named(User.username))
 
 
 @cache

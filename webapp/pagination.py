@@ -80,13 +80,12 @@ class Keyset:
     @cached_property
     def newest(self) -> Select:
         """The newest rows, newest first."""
-        return self._limited(self.select.order_by(self.timestamp.desc(), self.id.desc()))
+        return self._newest_first(self.select)
 
     @cached_property
     def before(self) -> Select:
         """The rows older than the cursor, newest first."""
-        return self._limited(self.select.where(self._key < self._cursor)
-                             .order_by(self.timestamp.desc(), self.id.desc()))
+        return self._newest_first(self.select.where(self._key < self._cursor))
 
     @cached_property
     def after(self) -> Select:
@@ -96,8 +95,7 @@ class Keyset:
     @cached_property
     def through(self) -> Select:
         """The rows at or before the cursor, newest first."""
-        return self._limited(self.select.where(self._key <= self._cursor)
-                             .order_by(self.timestamp.desc(), self.id.desc()))
+        return self._newest_first(self.select.where(self._key <= self._cursor))
 
     @property
     def _key(self):
@@ -106,6 +104,9 @@ class Keyset:
     @property
     def _cursor(self):
         return tuple_(bindparam("cursor_timestamp", type_=self.timestamp.type), bindparam("cursor_id", type_=Integer))
+
+    def _newest_first(self, stmt: Select) -> Select:
+        return self._limited(stmt.order_by(self.timestamp.desc(), self.id.desc()))
 
     @staticmethod
     def _limited(stmt: Select) -> Select:
