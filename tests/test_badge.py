@@ -8,7 +8,7 @@ from sqlalchemy import text, update
 from webapp.extensions import db
 from webapp.models import User, unread_count_query, utcnow
 
-from .conftest import HTMX, is_fragment, soup
+from .conftest import HTMX, AuthActions, is_fragment, soup
 
 
 def badge_of(response):
@@ -121,7 +121,7 @@ def test_a_new_message_shows_at_the_next_poll(client, alice, add_message):
     assert label(badge_of(poll(client, shown=0))) == "1 unread message"
 
 
-def test_a_poll_costs_at_most_two_queries_and_writes_nothing(client, app, alice, add_message, sql_statements):
+def test_a_poll_costs_one_query_and_writes_nothing(client, app, alice, add_message, sql_statements):
     add_message("bob", "alice")
     with app.app_context():
         # Even with a stale "last seen", a poll must not refresh it.
@@ -131,11 +131,26 @@ def test_a_poll_costs_at_most_two_queries_and_writes_nothing(client, app, alice,
         with sql_statements() as statements:
             response = poll(client, shown=shown)
         queries = [s for s in statements if not s.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK"))]
-        assert len(queries) <= 2, queries
+        # The live session and its user's count are read together (viewer.py).
+        assert len(queries) == 1, queries
         assert all(q.lstrip().upper().startswith("SELECT") for q in queries), queries
-        # The live session gives the user's id: no user row is loaded for a poll (viewer.py).
+        # The live session gives the user's id: no user row is loaded for a poll.
         assert not any("FROM users" in q for q in queries), queries
         assert "Set-Cookie" not in response.headers
+
+
+def test_a_poll_counts_only_the_viewers_unread_messages(app, client, auth, make_user, add_message):
+    for name in ("alice", "bob", "carol"):
+        make_user(name)
+    for _ in range(3):
+        add_message("alice", "bob")  # bob has unread messages too, and a live session
+    add_message("carol", "bob")
+    add_message("bob", "alice")
+    bobs_browser = app.test_client()
+    AuthActions(bobs_browser).login("bob")
+    auth.login("alice")
+    assert label(badge_of(poll(client, shown=0))) == "1 unread message"
+    assert label(badge_of(poll(bobs_browser, shown=0))) == "4 unread messages"
 
 
 def test_a_poll_with_only_a_remember_cookie_is_answered(app, client, auth, make_user, add_message):

@@ -54,13 +54,22 @@ def test_the_card_is_privately_cacheable_and_varies_on_htmx(client, alice):
     assert "HX-Request" in response.headers["Vary"]
 
 
-def test_the_card_costs_at_most_two_queries(client, alice, add_post, sql_statements):
+def test_the_card_costs_one_query(client, alice, add_post, sql_statements):
     add_post("bob")
     with sql_statements() as statements:
-        card(client, "bob")
-    assert len(statements) <= 2, statements
-    # The viewer is known by the live session's user id alone: no user row is loaded for it (viewer.py).
-    assert not any("JOIN user_sessions" in statement for statement in statements), statements
+        response = card(client, "bob")
+    assert "1 post" in response.get_data(as_text=True)
+    # The live session and the card are read together; the viewer's own user row is never loaded
+    # (viewer.py): the only users row is the card's, joined to the session.
+    assert len(statements) == 1, statements
+    assert "LEFT OUTER JOIN users" in statements[0] and statements[0].count("FROM users") == 0, statements
+
+
+def test_a_name_no_one_can_have_gets_the_404_fragment_once_the_session_is_checked(client, app, alice):
+    assert card(client, "no such name!").status_code == 404
+    assert card(client, "x").status_code == 404
+    stranger = app.test_client()
+    assert card(stranger, "x").status_code == 401
 
 
 def test_usernames_in_lists_are_profile_links_that_load_the_card(client, alice, add_post, add_message):

@@ -27,9 +27,9 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.engine import Connection, Row
+from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Mapped, Session, WriteOnlyMapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
 from .database import read_connection
@@ -173,19 +173,11 @@ class User(UserMixin, db.Model):
         self.about_me = about_me
 
     def unread_message_count(self, cap: int | None = None) -> int:
-        """Unread messages across all conversations, as this request's session sees them (its own
-        writes included: a page that marked messages read shows the new count)."""
-        return self.unread_count_of(self.id, cap, on=db.session)
-
-    @staticmethod
-    def unread_count_of(user_id: int, cap: int | None = None, on: Connection | Session | None = None) -> int:
-        """The unread messages of a user, by id, summed over at most `cap` conversations with any
-        unread (each has at least one, so the cap is still reached): bounded whatever the number
-        of messages or conversations, and a seek on the (user_id, unread_count) index. Read
-        through `on`, by default the request's read connection (a poll, which writes nothing)."""
-        cap = cap or current_app.config["UNREAD_COUNT_CAP"]
-        executor = on if on is not None else read_connection()
-        return min(cap, executor.scalar(unread_count_query(), {"user_id": user_id, "cap": cap}))
+        """Unread messages across all conversations, up to `cap` (by default the badge's), as this
+        request's session sees them (its own writes included: a page that marked messages read
+        shows the new count)."""
+        cap = cap or unread_count_cap()
+        return min(cap, db.session.scalar(unread_count_query(), {"user_id": self.id, "cap": cap}))
 
     def mark_all_read(self) -> None:
         """Every conversation read up to its last message (the user's own choice, "Mark all as read")."""
@@ -197,11 +189,9 @@ class User(UserMixin, db.Model):
         db.session.commit()
 
     @classmethod
-    def card(cls, username: str) -> Row | None:
-        """What a popover card shows of a user, in one query on the read connection and without an
-        ORM object: id, username, about_me, last_seen and post_count (None for an unknown name)."""
-        key = cls.name_key(username)
-        return None if key is None else read_connection().execute(user_card(), {"name": key}).first()
+    def card_params(cls, username: str) -> dict:
+        """The parameters of viewer_and_card for this name (one no user can have matches no one)."""
+        return {"name": cls.name_key(username)}
 
 
 # Usernames are unique without regard to case: "Alice" and "alice" are one account.
@@ -567,12 +557,13 @@ class UserSession(db.Model):
         return user
 
     @classmethod
-    def live_user_id(cls, token: str) -> int | None:
-        """Only the user's id of a live session (the same rules as user_for): one indexed lookup
-        on the read connection and no ORM object, for the polls that need no more."""
+    def live_row(cls, token: str, statement, params: dict) -> Row | None:
+        """The row of a statement about a live session (the same rules as user_for: see
+        about_live_session) with `params`; one query on the read connection and no ORM object,
+        for the polls and cards. None when the session is not live."""
         if not SESSION_TOKEN_PATTERN.fullmatch(token):
             return None
-        return read_connection().scalar(live_session_user_id(), cls.live_session_params(token))
+        return read_connection().execute(statement, {**cls.live_session_params(token), **params}).first()
 
     @classmethod
     def live_session_params(cls, token: str) -> dict:
@@ -628,27 +619,49 @@ def live_session_user():
     return select(User, UserSession).join(UserSession, UserSession.user_id == User.id).where(*live_session())
 
 
-@cache
-def live_session_user_id():
-    """A live session's user id (Core columns: no ORM work for a number)."""
-    sessions = UserSession.__table__.c
-    return select(sessions.user_id).where(*live_session(sessions))
-
-
 def live_session(columns=UserSession) -> tuple:
     """What makes a session live: its identifier's digest, used lately enough, not too old."""
     return (columns.token_hash == bindparam("digest"), columns.last_used_at > bindparam("idle_since"),
             columns.created_at > bindparam("born_after"))
 
 
+def unread_count_cap() -> int:
+    """How many unread messages a count goes up to (the badge shows "99+" past it)."""
+    return current_app.config["UNREAD_COUNT_CAP"]
+
+
 @cache
 def unread_count_query():
-    """A user's unread messages: a sum over at most `cap` index entries of participants (Core columns:
-    no ORM work for a number)."""
+    """A user's (:user_id) unread messages (see unread_sum)."""
+    return select(unread_sum(bindparam("user_id")))
+
+
+def unread_sum(user_id):
+    """The unread messages of `user_id` (a parameter or a column), summed over at most :cap index
+    entries of participants with any unread (each has at least one, so the cap is still reached):
+    bounded whatever the number of messages or conversations, a seek on (user_id, unread_count)."""
     sides = Participant.__table__.c
-    unread = (select(sides.unread_count).where(sides.user_id == bindparam("user_id"), sides.unread_count > 0)
-              .limit(bindparam("cap", type_=Integer)).subquery())
-    return select(func.coalesce(func.sum(unread.c.unread_count), 0))
+    # A derived table is not correlated by itself: `user_id`'s table would join it, not bind it.
+    unread = (select(sides.unread_count).where(sides.user_id == user_id, sides.unread_count > 0)
+              .limit(bindparam("cap", type_=Integer)).correlate_except(Participant.__table__).subquery())
+    return select(func.coalesce(func.sum(unread.c.unread_count), 0)).scalar_subquery()
+
+
+def about_live_session(*columns, outer_join=None):
+    """One row about a live session (UserSession.live_row): its user's id as viewer_id, then
+    `columns`, scalar subqueries on that id or columns of `outer_join` (a table and its condition).
+    Checking the session and reading what the answer shows is then a single statement."""
+    sessions = UserSession.__table__.c
+    stmt = select(sessions.user_id.label("viewer_id"), *columns).select_from(UserSession.__table__)
+    if outer_join is not None:
+        stmt = stmt.outerjoin(*outer_join)
+    return stmt.where(*live_session(sessions))
+
+
+@cache
+def viewer_unread():
+    """The badge's statement: a live session's user and their unread count (unread)."""
+    return about_live_session(unread_sum(UserSession.__table__.c.user_id).label("unread"))
 
 
 def named(username_column):
@@ -658,12 +671,14 @@ def named(username_column):
 
 
 @cache
-def user_card():
-    """A user's card by lower-cased name (the lower(username) index), with their number of posts."""
+def viewer_and_card():
+    """The popover's statement: a live session's user and the card of the user named :name (a
+    User.name_key; the lower(username) index) with their number of posts. The card's columns are
+    None when no one has that name."""
     users, posts = User.__table__.c, Post.__table__.c
     post_count = select(func.count(posts.id)).where(posts.user_id == users.id).scalar_subquery()
-    return (select(users.id, users.username, users.about_me, users.last_seen, post_count.label("post_count"))
-            .where(named(users.username)))
+    return about_live_session(users.id, users.username, users.about_me, users.last_seen,
+                              post_count.label("post_count"), outer_join=(User.__table__, named(users.username)))
 
 
 # The lists, as rows of the columns their pages show (see pagination.Keyset).

@@ -6,11 +6,11 @@ from ..activity import passive
 from ..extensions import limiter
 from ..forms import commit_or_report_taken
 from ..htmx import form_succeeded, render, render_form, reswap
-from ..models import USERNAME_PATTERN, Post, User
+from ..models import USERNAME_PATTERN, Post, User, viewer_and_card
 from ..pagination import paginate
 from ..passwords import hash_password
 from ..security import configured_limit
-from ..viewer import viewer_required
+from ..viewer import live_viewer
 from .avatars import avatar_svg
 from .forms import ChangePasswordForm, EditProfileForm
 
@@ -54,17 +54,16 @@ def change_password():
 
 
 @bp.get("/user/<username>/popover")
-@viewer_required
 @passive
-def popover(username, viewer: int):
-    """The hover card: avatar, about me, last seen, post count and the next action. Two indexed
-    queries (the live session, the card) and no ORM object, as for the badge (viewer.py)."""
-    card = User.card(username)
-    if card is None:
+def popover(username):
+    """The hover card: avatar, about me, last seen, post count and the next action. One query (the
+    live session and the card, both indexed) and no ORM object, as for the badge (viewer.py)."""
+    card = live_viewer(viewer_and_card(), **User.card_params(username))
+    if card.id is None:
         # An error answer htmx should still show, in the card itself.
         response = render("users/popover.html", "users/_popover.html", 404, card=None)
         return reswap(response, "innerHTML")
-    response = render("users/popover.html", "users/_popover.html", card=card, own=card.id == viewer)
+    response = render("users/popover.html", "users/_popover.html", card=card, own=card.id == card.viewer_id)
     # Hovering the same name again within a minute costs no request at all.
     response.headers["Cache-Control"] = f"private, max-age={current_app.config['POPOVER_CACHE_SECONDS']}"
     return response
