@@ -84,9 +84,11 @@ def seed(app_settings: dict, args: argparse.Namespace, run_id: str) -> Seed:
     app = create_app(app_settings)
     with app.app_context():
         result = seed_rows(db, args, run_id, app.config["MESSAGES_PER_PAGE"])
+        # The seeding's last reads end here: a vacuum can wait forever on a page an idle
+        # transaction still holds (seen once: VACUUM waiting on a buffer pin of this session).
+        db.session.remove()
         analyze_postgresql(db)
         result.database = db.engine.url.render_as_string(hide_password=True)
-        db.session.remove()
         db.engine.dispose()
     result.seconds = time.perf_counter() - started
     return result

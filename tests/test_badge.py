@@ -153,6 +153,30 @@ def test_a_poll_counts_only_the_viewers_unread_messages(app, client, auth, make_
     assert label(badge_of(poll(bobs_browser, shown=0))) == "4 unread messages"
 
 
+def test_a_page_reads_the_navbar_count_with_the_viewer_and_only_theirs(app, client, auth, make_user, add_message,
+                                                                       sql_statements):
+    for name in ("alice", "bob"):
+        make_user(name)
+    for _ in range(3):
+        add_message("alice", "bob")  # bob's unread messages are not alice's
+    add_message("bob", "alice")
+    auth.login("alice")
+    with sql_statements() as statements:
+        page = client.get("/")
+    assert json.loads(badge_of(page)["hx-vals"]) == {"shown": 1}
+    # One statement reads the viewer, their session and their count: no second count.
+    counting = [s for s in statements if "FROM participants" in s]
+    assert len(counting) == 1 and "JOIN user_sessions" in counting[0], statements
+
+
+def test_a_page_that_writes_counts_again(client, alice, add_message):
+    add_message("bob", "alice")
+    assert json.loads(badge_of(client.get("/messages"))["hx-vals"]) == {"shown": 1}
+    # Opening the conversation marks the message read in the same request, after the viewer
+    # (and the count kept with them) was loaded: the navbar shows the count after the write.
+    assert json.loads(badge_of(client.get("/messages/with/bob"))["hx-vals"]) == {"shown": 0}
+
+
 def test_a_poll_with_only_a_remember_cookie_is_answered(app, client, auth, make_user, add_message):
     make_user("alice")
     make_user("bob")

@@ -22,6 +22,7 @@ from sqlalchemy import (
     bindparam,
     case,
     delete,
+    event,
     func,
     or_,
     select,
@@ -33,7 +34,7 @@ from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
 from .database import read_connection
-from .extensions import db
+from .extensions import RequestSession, db
 from .pagination import START, Cursor, Keyset, Listing
 from .signals import message_sent
 
@@ -176,6 +177,9 @@ class User(UserMixin, db.Model):
         """Unread messages across all conversations, up to `cap` (by default the badge's), as this
         request's session sees them (its own writes included: a page that marked messages read
         shows the new count)."""
+        kept = db.session.info.get(KEPT_UNREAD_COUNT)
+        if cap is None and kept is not None and kept[0] == self.id:
+            return kept[1]
         cap = cap or unread_count_cap()
         return min(cap, db.session.scalar(unread_count_query(), {"user_id": self.id, "cap": cap}))
 
@@ -545,15 +549,18 @@ class UserSession(db.Model):
 
     @classmethod
     def user_for(cls, token: str) -> User | None:
-        """The user of a live session, with the session attached, in one query; None when the
-        identifier is malformed, unknown, ended, idle too long or past its lifetime."""
+        """The user of a live session, with the session attached and their unread count kept for
+        the navbar (see KEPT_UNREAD_COUNT), in one query; None when the identifier is malformed,
+        unknown, ended, idle too long or past its lifetime."""
         if not SESSION_TOKEN_PATTERN.fullmatch(token):
             return None
-        row = db.session.execute(live_session_user(), cls.live_session_params(token)).first()
+        cap = unread_count_cap()
+        row = db.session.execute(live_session_user(), {**cls.live_session_params(token), "cap": cap}).first()
         if row is None:
             return None
-        user, record = row
+        user, record, unread = row
         user.session_token, user.current_session = token, record
+        db.session.info[KEPT_UNREAD_COUNT] = (user.id, min(cap, unread))
         return user
 
     @classmethod
@@ -615,14 +622,35 @@ def describe_user_agent(user_agent: str) -> str:
 
 @cache
 def live_session_user():
-    """A live session's user and record, by the digest of its identifier and the expiry bounds."""
-    return select(User, UserSession).join(UserSession, UserSession.user_id == User.id).where(*live_session())
+    """A live session's user, record and unread count (see unread_sum), by the digest of its
+    identifier and the expiry bounds."""
+    return (select(User, UserSession, unread_sum(User.__table__.c.id))
+            .join(UserSession, UserSession.user_id == User.id).where(*live_session()))
 
 
 def live_session(columns=UserSession) -> tuple:
     """What makes a session live: its identifier's digest, used lately enough, not too old."""
     return (columns.token_hash == bindparam("digest"), columns.last_used_at > bindparam("idle_since"),
             columns.created_at > bindparam("born_after"))
+
+
+# Every page's navbar shows the viewer's unread count: it is read with the viewer's session
+# (UserSession.user_for) and kept in the request's ORM session, as (user id, count), until that
+# session writes anything. A page that marked messages read, or changed anything else, counts again.
+KEPT_UNREAD_COUNT = "kept_unread_count"
+
+
+@event.listens_for(RequestSession, "do_orm_execute")
+def forget_unread_count_on_write(state) -> None:
+    """A statement that is not a SELECT may change the count: the kept one no longer holds."""
+    if not state.is_select:
+        state.session.info.pop(KEPT_UNREAD_COUNT, None)
+
+
+@event.listens_for(RequestSession, "after_flush")
+def forget_unread_count_after_flush(session, _flush_context) -> None:
+    """Objects written by a flush may change the count: the kept one no longer holds."""
+    session.info.pop(KEPT_UNREAD_COUNT, None)
 
 
 def unread_count_cap() -> int:
