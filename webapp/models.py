@@ -19,6 +19,7 @@ from sqlalchemy import (
     Integer,
     String,
     UniqueConstraint,
+    and_,
     bindparam,
     case,
     delete,
@@ -335,13 +336,28 @@ class Participant(db.Model):
     @classmethod
     def of(cls, user: User, other: User) -> Participant | None:
         """`user`'s side of their conversation with `other`, if there is one, with the time of the
-        message at its read marker, in one query."""
+        message at its read marker, in one query; as it is now, even when this request had loaded
+        it before (say before sending a message)."""
         row = db.session.execute(side_with_read_at(), {"user_id": user.id, "other_id": other.id}).first()
         if row is None:
             return None
         side, read_at = row
         side.read_at = read_at
         return side
+
+    @classmethod
+    def partner_and_side(cls, user: User, username: str) -> tuple[User | None, Participant | None]:
+        """The user named `username` (any case) and `user`'s side of their conversation (None
+        before its first message) with the time of the message at its read marker, in one query;
+        (None, None) for a name no one has."""
+        key = User.name_key(username)
+        row = None if key is None else db.session.execute(partner_and_side(), {"name": key, "user_id": user.id}).first()
+        if row is None:
+            return None, None
+        other, side, read_at = row
+        if side is not None:
+            side.read_at = read_at
+        return other, side
 
     @property
     def caught_up(self) -> bool:
@@ -770,7 +786,18 @@ def side_with_read_at():
     at its read marker was sent (None when nothing was read)."""
     return (select(Participant, Message.timestamp)
             .outerjoin(Message, Message.id == Participant.last_read_message_id)
-            .where(Participant.user_id == bindparam("user_id"), Participant.other_id == bindparam("other_id")))
+            .where(Participant.user_id == bindparam("user_id"), Participant.other_id == bindparam("other_id"))
+            .execution_options(populate_existing=True))
+
+
+@cache
+def partner_and_side():
+    """A user by name (:name, a User.name_key), another's (:user_id) side of their conversation and
+    when the message at its read marker was sent (None and None when they have no conversation)."""
+    return (select(User, Participant, Message.timestamp)
+            .outerjoin(Participant, and_(Participant.user_id == bindparam("user_id"), Participant.other_id == User.id))
+            .outerjoin(Message, Message.id == Participant.last_read_message_id)
+            .where(named(User.username)))
 
 
 @cache

@@ -21,12 +21,23 @@ def sender_key() -> str:
 send_limit = limiter.limit(configured_limit("SEND_RATE_LIMIT"), methods=["POST"], key_func=sender_key)
 
 
-def partner_or_404(username: str) -> User:
-    """The other person of a conversation: 404 for an unknown name, a clear refusal for oneself."""
-    user = User.by_username_or_404(username)
-    if user.id == current_user.id:
+def partner_or_404(username: str) -> tuple[User, Participant | None]:
+    """The other person of a conversation and my side of it (None before its first message), in
+    one query: 404 for an unknown name, a clear refusal for oneself."""
+    other, side = Participant.partner_and_side(current_user, username)
+    if other is None:
+        abort(404)
+    if other.id == current_user.id:
         abort(403, "A conversation needs two people: you cannot write to yourself.")
-    return user
+    return other, side
+
+
+def conversation_or_404(username: str) -> tuple[User, Participant]:
+    """The other person and my side of our conversation: 404 when we have none."""
+    other, side = partner_or_404(username)
+    if side is None:
+        abort(404)
+    return other, side
 
 
 def store(form: MessageForm, recipient: User) -> Message:
@@ -76,9 +87,9 @@ def read_all():
 def conversation(username):
     """The conversation with one person, oldest message at the top, opening at the first unread
     message; what it shows is marked read. htmx's pager asks for the thread alone."""
-    other = partner_or_404(username)
+    other, side = partner_or_404(username)
     return render("messages/conversation.html", "messages/_thread_page.html", other=other,
-                  form=MessageForm.blank(), **thread(other))
+                  form=MessageForm.blank(), **thread(side))
 
 
 @bp.post("/messages/with/<username>")
@@ -86,24 +97,24 @@ def conversation(username):
 @send_limit
 def reply(username):
     """Reply: in place with htmx (a fresh form, the thread as it opens now), PRG without."""
-    other = partner_or_404(username)
+    other, side = partner_or_404(username)
     form = MessageForm()
     if form.validate_on_submit():
         store(form, other)
         location = url_for("messages.conversation", username=other.username)
         return form_succeeded("Your message has been sent.", location, lambda: render_fragment(
-            "messages/_reply_sent.html", form=MessageForm.blank(), other=other, **thread(other)))
+            "messages/_reply_sent.html", form=MessageForm.blank(), other=other,
+            **thread(Participant.of(current_user, other))))  # the side as the message left it
     return render_form(form, "messages/conversation.html", "messages/_reply_form.html", other=other,
-                       page_context=lambda: thread(other))
+                       page_context=lambda: thread(side))
 
 
-def thread(other: User) -> dict:
-    """One page of the conversation with `other`, marked read up to its newest message: the page
+def thread(side: Participant | None) -> dict:
+    """One page of the conversation from my `side` (None: none yet), marked read up to its newest message: the page
     asked for, else the one that starts just after the read marker (what a person has not seen
     yet, topped up with what they read before it when it is short). Every page is placed by the
     marker itself, never by a count taken earlier, so a message arriving meanwhile is either on
     the page or after it: none is marked read unseen."""
-    side = Participant.of(current_user, other)
     if side is None:
         return {"page": Page(), "new_after": 0, "side": None}
     per_page = current_app.config["MESSAGES_PER_PAGE"]
@@ -138,8 +149,7 @@ def with_context(page: Page, side: Participant, start: Cursor, per_page: int) ->
 def updates(username):
     """The open conversation's poll: messages newer than its cursor, appended and counted as read;
     an empty 204 when nothing is new."""
-    other = partner_or_404(username)
-    side = Participant.of(current_user, other)
+    other, side = partner_or_404(username)
     after = Cursor.decode(request.args.get("after"))
     if side is None or after is None:
         return make_response("", 204)
@@ -156,8 +166,7 @@ def updates(username):
 @login_required
 def mark_unread(username):
     """Mark the conversation unread again (its latest message to me), back in the inbox."""
-    other = partner_or_404(username)
-    side = Participant.of(current_user, other) or abort(404)
+    other, side = conversation_or_404(username)
     if not side.mark_unread():
         abort(409, "There is no message from them to mark as unread.")
     return after_inbox_change(side, f"The conversation with {other.username} is marked as unread.")
@@ -167,8 +176,7 @@ def mark_unread(username):
 @login_required
 def hide(username):
     """Hide the conversation from the inbox until its next message."""
-    other = partner_or_404(username)
-    side = Participant.of(current_user, other) or abort(404)
+    other, side = conversation_or_404(username)
     side.hide()
     return after_inbox_change(side, f"The conversation with {other.username} is hidden until its next message.")
 
