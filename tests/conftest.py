@@ -13,7 +13,7 @@ from sqlalchemy import event, text
 from config import TestConfig
 from webapp import create_app
 from webapp.extensions import db
-from webapp.models import Message, Post, User, utcnow
+from webapp.models import Message, Post, User
 from webapp.passwords import hash_password
 
 PASSWORD = "correct horse battery"
@@ -91,10 +91,7 @@ def seed_message(app, sender: str, recipient: str, body: str = "hello", timestam
 def seed_post(app, author: str, body: str = "a post", timestamp=None) -> int:
     """Store a post by a username, optionally at a given moment; returns its id."""
     with app.app_context():
-        post = Post(author=User.by_username(author), body=body, timestamp=timestamp or utcnow())
-        db.session.add(post)
-        db.session.commit()
-        return post.id
+        return Post.publish(User.by_username(author), body, timestamp=timestamp).id
 
 
 @pytest.fixture

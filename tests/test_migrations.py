@@ -97,3 +97,30 @@ def test_the_conversations_migration_keeps_messages_and_unread_counts(app):
         finally:
             drop_everything()
             db.create_all()
+
+
+def test_the_post_count_migration_counts_existing_posts_and_keeps_the_name_index(app):
+    """0003 -> 0004 with data: each user's posts counted once; lower(username) still unique."""
+    with app.app_context():
+        drop_everything()
+        try:
+            upgrade(revision="0003")
+            with db.engine.begin() as connection:
+                for uid, name in ((1, "ann"), (2, "ben")):
+                    connection.execute(text(
+                        "INSERT INTO users (id, username, email, password_hash, about_me, last_seen) "
+                        "VALUES (:id, :n, :e, 'x', '', '2026-01-01 10:00:00')"), {"id": uid, "n": name, "e": f"{name}@example.org"})
+                for pid in range(3):
+                    connection.execute(text("INSERT INTO posts (id, body, timestamp, user_id) "
+                                            "VALUES (:id, 'hi', '2026-01-01 10:00:00', 1)"), {"id": pid + 1})
+            upgrade()
+            with db.engine.connect() as connection:
+                counts = dict(connection.execute(text("SELECT username, post_count FROM users")).all())
+            assert counts == {"ann": 3, "ben": 0}
+            assert "uq_users_username_lower" in index_names()
+            downgrade(revision="0003")
+            assert "post_count" not in {column["name"] for column in inspect(db.engine).get_columns("users")}
+            assert "uq_users_username_lower" in index_names()
+        finally:
+            drop_everything()
+            db.create_all()

@@ -48,7 +48,7 @@ def seed_demo_data() -> list[str]:
             created[name] = user
             for days_ago in sorted(rng.sample(range(1, 28), 6), reverse=True):
                 moment = now - timedelta(days=days_ago, minutes=rng.randint(0, 1439))
-                db.session.add(Post(author=user, body=rng.choice(DEMO_POSTS), timestamp=moment))
+                Post.publish(user, rng.choice(DEMO_POSTS), timestamp=moment)
     db.session.commit()
     for one, other, lines in DEMO_CONVERSATIONS:
         if one in created or other in created:

@@ -3,7 +3,6 @@ from datetime import timedelta
 
 from playwright.sync_api import expect
 
-from webapp.extensions import db
 from webapp.models import Post, User, utcnow
 
 from .conftest import no_page_load, register_and_login
@@ -52,9 +51,8 @@ def seed_posts(app, author: str, count: int):
     with app.app_context():
         user = User.by_username(author)
         start = utcnow() - timedelta(hours=1)
-        db.session.add_all(Post(author=user, body=f"post {i}", timestamp=start + timedelta(minutes=i))
-                           for i in range(count))
-        db.session.commit()
+        for i in range(count):
+            Post.publish(user, f"post {i}", timestamp=start + timedelta(minutes=i))
 
 
 def first_body(page):
