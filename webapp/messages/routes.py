@@ -110,11 +110,11 @@ def reply(username):
 
 
 def thread(side: Participant | None) -> dict:
-    """One page of the conversation from my `side` (None: none yet), marked read up to its newest message: the page
-    asked for, else the one that starts just after the read marker (what a person has not seen
-    yet, topped up with what they read before it when it is short). Every page is placed by the
-    marker itself, never by a count taken earlier, so a message arriving meanwhile is either on
-    the page or after it: none is marked read unseen."""
+    """One page of the conversation from my `side` of it (None: none yet), marked read up to its
+    newest message: the page asked for, else the one that starts just after the read marker (what
+    a person has not seen yet, topped up with what they read before it when it is short). Every
+    page is placed by the marker itself, never by a count taken earlier, so a message arriving
+    meanwhile is either on the page or after it: none is marked read unseen."""
     if side is None:
         return {"page": Page(), "new_after": 0, "side": None}
     per_page = current_app.config["MESSAGES_PER_PAGE"]
