@@ -246,8 +246,9 @@ class Post(db.Model):
         the author, in one transaction."""
         post = cls(author=author, body=body, timestamp=timestamp or utcnow())
         db.session.add(post)
+        db.session.flush()  # an author not saved yet (demo data) gets its id: the count needs it
         # In SQL (post_count + 1): two posts published at once both count.
-        db.session.execute(update(User).where(User.id == author.id).values(post_count=User.post_count + 1))
+        db.session.execute(update(User).where(User.id == post.user_id).values(post_count=User.post_count + 1))
         db.session.commit()
         return post
 
