@@ -204,7 +204,7 @@ def insert_posts(db, user_ids: list[int], count: int) -> None:
 
 def analyze_postgresql(db) -> None:
     """Do what autovacuum does soon after a bulk load: the planner's statistics, and the visibility
-    map that lets an index-only scan (a user's posts counted for their card) skip the table. On a
+    map that lets an index-only scan (the badge's sum of unread counts) skip the table. On a
     plain connection: the app's deadlines are for requests, and a vacuum may take a minute."""
     from sqlalchemy import create_engine, text
 
