@@ -8,7 +8,7 @@ from contextlib import contextmanager
 
 import pytest
 from bs4 import BeautifulSoup
-from sqlalchemy import event, text
+from sqlalchemy import event, func, select, text
 
 from config import TestConfig
 from webapp import create_app
@@ -86,6 +86,14 @@ def seed_message(app, sender: str, recipient: str, body: str = "hello", timestam
     with app.app_context():
         message = Message.deliver(User.by_username(sender), User.by_username(recipient), body, timestamp=timestamp)
         return message.id
+
+
+def post_counts(app) -> dict[str, tuple[int, int]]:
+    """Each user's stored post count beside the number of their posts, by username."""
+    with app.app_context():
+        counted = select(func.count(Post.id)).where(Post.user_id == User.id).scalar_subquery()
+        return {name: (stored, actual) for name, stored, actual
+                in db.session.execute(select(User.username, User.post_count, counted))}
 
 
 def seed_post(app, author: str, body: str = "a post", timestamp=None) -> int:

@@ -9,7 +9,7 @@ from webapp.database import normalize_database_uri
 from webapp.extensions import db
 from webapp.models import Message, Post, User
 
-from .conftest import soup
+from .conftest import post_counts, soup
 
 
 def test_the_development_secret_survives_a_restart(tmp_path, monkeypatch):
@@ -102,11 +102,9 @@ def test_seed_demo_creates_a_living_app_and_is_idempotent(app):
     with app.app_context():
         totals = [db.session.scalar(select(func.count(model.id))) for model in (User, Post, Message)]
     assert totals[0] == 4 and totals[1] > 0 and totals[2] > 0
-    with app.app_context():
-        # Each demo user's stored count is their number of posts (the first one included: it is
-        # published while its new author is still unsaved).
-        counted = select(func.count(Post.id)).where(Post.user_id == User.id).scalar_subquery()
-        assert all(stored == actual for stored, actual in db.session.execute(select(User.post_count, counted)))
+    # Each demo user's stored count is their number of posts (the first one included: it is
+    # published while its new author is still unsaved).
+    assert all(stored == actual for stored, actual in post_counts(app).values())
     second = runner.invoke(args=["seed-demo"])
     assert "nothing changed" in second.output
     with app.app_context():

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import text, update
 
 from webapp.extensions import db
-from webapp.models import User, unread_count_query, utcnow
+from webapp.models import KEPT_UNREAD_COUNT, Post, User, UserSession, unread_count_query, utcnow
 
 from .conftest import HTMX, AuthActions, is_fragment, soup
 
@@ -175,6 +175,28 @@ def test_a_page_that_writes_counts_again(client, alice, add_message):
     # Opening the conversation marks the message read in the same request, after the viewer
     # (and the count kept with them) was loaded: the navbar shows the count after the write.
     assert json.loads(badge_of(client.get("/messages/with/bob"))["hx-vals"]) == {"shown": 0}
+
+
+def test_the_kept_count_is_this_requests_even_when_requests_share_an_app_context(app, client, alice, add_message):
+    with app.app_context():  # as some tests run several requests
+        assert json.loads(badge_of(client.get("/"))["hx-vals"]) == {"shown": 0}
+        add_message("bob", "alice")
+        assert json.loads(badge_of(client.get("/"))["hx-vals"]) == {"shown": 1}
+
+
+def test_any_write_of_the_request_forgets_the_kept_count(app, alice):
+    with app.test_request_context():
+        alice_user = User.by_username("alice")
+        token = UserSession.start(alice_user, "test")
+        for write in (lambda: db.session.add(Post(author=alice_user, body="x")),  # a flush
+                      lambda: db.session.execute(update(User).where(User.id == alice_user.id)
+                                                 .values(about_me="hi"))):  # a statement
+            UserSession.user_for(token)
+            assert KEPT_UNREAD_COUNT in db.session.info
+            write()
+            db.session.flush()
+            assert KEPT_UNREAD_COUNT not in db.session.info
+        db.session.rollback()
 
 
 def test_a_poll_with_only_a_remember_cookie_is_answered(app, client, auth, make_user, add_message):

@@ -62,7 +62,8 @@ def test_the_card_costs_one_query(client, alice, add_post, sql_statements):
     # The live session and the card are read together; the viewer's own user row is never loaded
     # (viewer.py): the only users row is the card's, joined to the session.
     assert len(statements) == 1, statements
-    assert "LEFT OUTER JOIN users" in statements[0] and statements[0].count("FROM users") == 0, statements
+    assert statements[0].count("JOIN users") == 1 and "FROM users" not in statements[0], statements
+    assert "LEFT OUTER JOIN users" in statements[0], statements
 
 
 def test_a_name_no_one_can_have_gets_the_404_fragment_once_the_session_is_checked(client, app, alice):

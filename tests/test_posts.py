@@ -5,9 +5,9 @@ import pytest
 from sqlalchemy import func, select
 
 from webapp.extensions import db
-from webapp.models import Post, User, utcnow
+from webapp.models import Post, utcnow
 
-from .conftest import HTMX, is_fragment, soup
+from .conftest import HTMX, is_fragment, post_counts, soup
 
 
 def post_count(app) -> int:
@@ -45,10 +45,7 @@ def test_posting_without_js_redirects_with_303(client, app, alice):
 def test_a_published_post_is_counted_on_its_author_and_a_bad_one_is_not(client, app, alice):
     for body in ("one", "two", ""):
         client.post("/", data={"post": body}, headers=HTMX)
-    with app.app_context():
-        counts = db.session.execute(select(User.post_count, select(func.count(Post.id)).where(
-            Post.user_id == User.id).scalar_subquery()).where(User.username == "alice")).one()
-    assert tuple(counts) == (2, 2)
+    assert post_counts(app)["alice"] == (2, 2)
     assert "2 posts" in client.get("/user/alice/popover", headers=HTMX).get_data(as_text=True)
 
 

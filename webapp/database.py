@@ -24,6 +24,7 @@ def init_app(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS)
     app.teardown_appcontext(close_read_connection)
+    app.teardown_request(forget_request_notes)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
@@ -49,6 +50,14 @@ def read_connection() -> Connection:
             connection = connection.execution_options(isolation_level="AUTOCOMMIT")
         g._read_connection = connection
     return connection
+
+
+def forget_request_notes(_error: BaseException | None = None) -> None:
+    """Forget what a request noted in the ORM session's info (models.KEPT_UNREAD_COUNT). The
+    session lives as long as the app context, which is one request in production but may hold
+    several (a test, a script): the next request must not find this one's notes."""
+    if db.session.registry.has():
+        db.session.info.clear()
 
 
 def close_read_connection(_error: BaseException | None = None) -> None:

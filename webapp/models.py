@@ -150,7 +150,8 @@ class User(UserMixin, db.Model):
     @staticmethod
     def name_key(username: str) -> str | None:
         """What a lookup by name compares with lower(username) (its index): the name lower-cased;
-        None for a name no user can have, so callers skip the query (and PostgreSQL never sees a NUL)."""
+        None for a name no user can have: callers skip the query, or let it match no one (and
+        PostgreSQL never sees a NUL)."""
         return username.lower() if USERNAME_PATTERN.fullmatch(username) else None
 
     @classmethod
@@ -195,12 +196,6 @@ class User(UserMixin, db.Model):
             .values(last_read_message_id=func.coalesce(Participant.last_message_id, 0), unread_count=0)
         )
         db.session.commit()
-
-    @classmethod
-    def card_params(cls, username: str) -> dict:
-        """The parameters of viewer_and_card for this name (one no user can have matches no one)."""
-        return {"name": cls.name_key(username)}
-
 
 # Usernames are unique without regard to case: "Alice" and "alice" are one account.
 Index("uq_users_username_lower", func.lower(User.username), unique=True)
@@ -322,8 +317,9 @@ class Participant(db.Model):
     unread_count: Mapped[int] = mapped_column(default=0)
     hidden: Mapped[bool] = mapped_column(Boolean, default=False)
 
-    # When the message at the read marker was sent, loaded with the side by `of` (None when nothing
-    # was read, or that message is gone: read_cursor then starts at the beginning).
+    # When the message at the read marker was sent, loaded with the side by `of` or
+    # `partner_and_side` (None when nothing was read, or that message is gone: read_cursor then
+    # starts at the beginning).
     read_at: ClassVar[datetime | None] = None
 
     def __repr__(self) -> str:

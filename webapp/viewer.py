@@ -2,8 +2,9 @@
 session checked in the same query that reads what the answer shows, without loading the user
 through the ORM.
 
-Pages and forms use Flask-Login's `current_user` (a whole user, loaded with its session in one
-query). A poll needs only an id and a number, and it is the app's most frequent request.
+Pages and forms use Flask-Login's `current_user` (a whole user, loaded with its session and
+unread count in one query). A poll needs only an id and a number, and it is the app's most
+frequent request.
 """
 from flask import abort, session
 from flask_login import current_user

@@ -17,8 +17,9 @@ branch_labels = None
 depends_on = None
 
 
-# Plain ALTER TABLE on both databases (SQLite has ADD and DROP COLUMN): a batch operation would
-# rebuild the users table on SQLite and lose its lower(username) index, which it cannot reflect.
+# Plain ALTER TABLE on both databases (SQLite has ADD COLUMN, and DROP COLUMN since 3.35): a
+# batch operation would rebuild the users table on SQLite and lose its lower(username) index,
+# which Alembic cannot reflect.
 def upgrade():
     op.add_column('users', sa.Column('post_count', sa.Integer(), server_default='0', nullable=False))
     op.execute("UPDATE users SET post_count = (SELECT count(*) FROM posts WHERE posts.user_id = users.id)")

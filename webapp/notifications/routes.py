@@ -20,7 +20,8 @@ def unread_badge_count() -> int:
 @passive
 def badge():
     """The badge fragment; 204 and no render when the count is the one the page already shows.
-    One query (the live session and its user's count, both indexed) and no ORM object: viewer.py."""
+    One query (the live session and its user's count, both indexed) and no ORM object: viewer.py
+    (a remember cookie alone first has Flask-Login restore the session, as on any page)."""
     cap = unread_count_cap()
     count = min(cap, live_viewer(viewer_unread(), cap=cap).unread)
     if request.args.get("shown", type=int) == count:

@@ -58,7 +58,7 @@ def change_password():
 def popover(username):
     """The hover card: avatar, about me, last seen, post count and the next action. One query (the
     live session and the card, both indexed) and no ORM object, as for the badge (viewer.py)."""
-    card = live_viewer(viewer_and_card(), **User.card_params(username))
+    card = live_viewer(viewer_and_card(), name=User.name_key(username))  # None: a name no one has
     if card.id is None:
         # An error answer htmx should still show, in the card itself.
         response = render("users/popover.html", "users/_popover.html", 404, card=None)
