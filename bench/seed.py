@@ -184,9 +184,9 @@ def add_participants(db, conversations: list[int], read_by_all: bool) -> None:
 
 
 def insert_posts(db, user_ids: list[int], count: int) -> None:
-    """Bulk-insert `count` posts spread over the users, one minute apart, and count them on their
-    authors as Post.publish does one by one."""
-    from sqlalchemy import func, insert, select, update
+    """Bulk-insert `count` posts spread over the users, one minute apart, then count them on their
+    authors (Post.publish would count each as it goes)."""
+    from sqlalchemy import insert
 
     from webapp.models import Post, User, utcnow
 
@@ -197,9 +197,7 @@ def insert_posts(db, user_ids: list[int], count: int) -> None:
                 for i in range(first, min(first + SEED_CHUNK, count))]
         db.session.execute(insert(Post), rows)
         db.session.commit()
-    counted = select(func.count(Post.id)).where(Post.user_id == User.id).scalar_subquery()
-    db.session.execute(update(User).where(User.id.in_(user_ids)).values(post_count=counted))
-    db.session.commit()
+    User.recount_posts(user_ids)
 
 
 def analyze_postgresql(db) -> None:

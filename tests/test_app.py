@@ -111,6 +111,21 @@ def test_seed_demo_creates_a_living_app_and_is_idempotent(app):
         assert [db.session.scalar(select(func.count(model.id))) for model in (User, Post, Message)] == totals
 
 
+def test_recount_posts_mends_counts_that_drifted_and_says_how_many(app, make_user, add_post):
+    make_user("ann")
+    make_user("ben")
+    add_post("ann")
+    with app.app_context():
+        db.session.add(Post(author=User.by_username("ben"), body="loaded in bulk"))  # not counted
+        db.session.commit()
+    assert post_counts(app) == {"ann": (1, 1), "ben": (0, 1)}
+    result = app.test_cli_runner().invoke(args=["recount-posts"])
+    assert result.exit_code == 0 and "1 stored count corrected" in result.output
+    assert post_counts(app) == {"ann": (1, 1), "ben": (1, 1)}
+    again = app.test_cli_runner().invoke(args=["recount-posts"])
+    assert "0 stored counts corrected" in again.output
+
+
 def test_demo_users_can_log_in(app, client):
     app.test_cli_runner().invoke(args=["seed-demo"])
     response = client.post("/auth/login", data={"username": "alice", "password": "demo-password"})

@@ -73,6 +73,12 @@ def add_conversation(one: str, other: str, lines: list[tuple[str, str]], now) ->
 def init_app(app: Flask) -> None:
     """Attach the app's commands to `flask`."""
 
+    @app.cli.command("recount-posts")
+    def recount_posts():
+        """Recount every user's stored number of posts (after posts were added outside the app)."""
+        fixed = User.recount_posts()
+        click.echo(f"Recounted everyone's posts: {fixed} stored count{'' if fixed == 1 else 's'} corrected.")
+
     @app.cli.command("seed-demo")
     @click.option("--if-empty", is_flag=True, help="Only seed a database that has no users yet (first run).")
     def seed_demo(if_empty):

@@ -178,6 +178,19 @@ class User(UserMixin, db.Model):
         self.username = username
         self.about_me = about_me
 
+    @classmethod
+    def recount_posts(cls, user_ids: list[int] | None = None) -> int:
+        """Set the stored post count of these users (None: everyone) to their number of posts, for
+        posts that did not come through Post.publish (a bulk load, a fix by hand); returns how
+        many counts were wrong."""
+        counted = select(func.count(Post.id)).where(Post.user_id == cls.id).scalar_subquery()
+        wrong = update(cls).where(cls.post_count != counted).values(post_count=counted)
+        if user_ids is not None:
+            wrong = wrong.where(cls.id.in_(user_ids))
+        fixed = db.session.execute(wrong.execution_options(synchronize_session=False)).rowcount
+        db.session.commit()
+        return fixed
+
     def unread_message_count(self, cap: int | None = None) -> int:
         """Unread messages across all conversations, up to `cap` (by default the badge's), as this
         request's session sees them (its own writes included: a page that marked messages read
