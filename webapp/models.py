@@ -330,9 +330,8 @@ class Participant(db.Model):
     unread_count: Mapped[int] = mapped_column(default=0)
     hidden: Mapped[bool] = mapped_column(Boolean, default=False)
 
-    # When the message at the read marker was sent, loaded with the side by `of` or
-    # `partner_and_side` (None when nothing was read, or that message is gone: read_cursor then
-    # starts at the beginning).
+    # When the message at the read marker was sent, loaded with the side by `partner_and_side`
+    # (None when nothing was read, or that message is gone: read_cursor then starts at the beginning).
     read_at: ClassVar[datetime | None] = None
 
     def __repr__(self) -> str:
@@ -352,22 +351,20 @@ class Participant(db.Model):
     @classmethod
     def of(cls, user: User, other: User) -> Participant | None:
         """`user`'s side of their conversation with `other`, if there is one, with the time of the
-        message at its read marker, in one query; as it is now, even when this request had loaded
-        it before (say before sending a message)."""
-        row = db.session.execute(side_with_read_at(), {"user_id": user.id, "other_id": other.id}).first()
-        if row is None:
-            return None
-        side, read_at = row
-        side.read_at = read_at
-        return side
+        message at its read marker, in one query (see partner_and_side); as it is now, even when
+        this request had loaded it before (say before sending a message)."""
+        return cls.partner_and_side(user, other.username, reload=True)[1]
 
     @classmethod
-    def partner_and_side(cls, user: User, username: str) -> tuple[User | None, Participant | None]:
+    def partner_and_side(cls, user: User, username: str,
+                         reload: bool = False) -> tuple[User | None, Participant | None]:
         """The user named `username` (any case) and `user`'s side of their conversation (None
         before its first message) with the time of the message at its read marker, in one query;
-        (None, None) for a name no one has."""
+        (None, None) for a name no one has. `reload`: overwrite what this request had loaded."""
         key = User.name_key(username)
-        row = None if key is None else db.session.execute(partner_and_side(), {"name": key, "user_id": user.id}).first()
+        options = {"populate_existing": True} if reload else {}
+        row = None if key is None else db.session.execute(
+            partner_and_side(), {"name": key, "user_id": user.id}, execution_options=options).first()
         if row is None:
             return None, None
         other, side, read_at = row
@@ -793,16 +790,6 @@ def thread_keyset() -> Keyset:
 def user_named():
     """A user by name (:name, a User.name_key)."""
     return select(User).where(named(User.username))
-
-
-@cache
-def side_with_read_at():
-    """A user's (:user_id) side of the conversation with another (:other_id), and when the message
-    at its read marker was sent (None when nothing was read)."""
-    return (select(Participant, Message.timestamp)
-            .outerjoin(Message, Message.id == Participant.last_read_message_id)
-            .where(Participant.user_id == bindparam("user_id"), Participant.other_id == bindparam("other_id"))
-            .execution_options(populate_existing=True))
 
 
 @cache
