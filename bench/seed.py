@@ -226,7 +226,7 @@ def thread_cursor_near_oldest(db, conversation: int, per_page: int) -> str:
     """A `before` cursor of the long thread with two pages of older messages left: its deepest full page."""
     from webapp.models import Message
 
-    return cursor_at_offset(db, Message.timestamp, Message.id, Message.conversation_id == conversation, 2 * per_page)
+    return cursor_at_offset(db, None, Message.id, Message.conversation_id == conversation, 2 * per_page)
 
 
 def timeline_cursor_near_oldest(db, per_page: int) -> str:
@@ -237,13 +237,15 @@ def timeline_cursor_near_oldest(db, per_page: int) -> str:
 
 
 def cursor_at_offset(db, timestamp, id_, condition, offset: int) -> str:
-    """The encoded cursor of the row (ordered by `timestamp`, `id_`, where `condition` holds) `offset`
-    places from the oldest (the oldest row if fewer)."""
-    from sqlalchemy import select
+    """The encoded cursor of the row (ordered by `timestamp`, `id_`, where `condition` holds; by
+    `id_` alone when `timestamp` is None, as a thread is) `offset` places from the oldest (the
+    oldest row if fewer)."""
+    from sqlalchemy import null, select
 
     from webapp.pagination import Cursor
 
-    ordered = select(timestamp, id_).order_by(timestamp.asc(), id_.asc())
+    columns = [id_] if timestamp is None else [timestamp, id_]
+    ordered = select(timestamp if timestamp is not None else null(), id_).order_by(*[c.asc() for c in columns])
     if condition is not None:
         ordered = ordered.where(condition)
     row = db.session.execute(ordered.offset(offset).limit(1)).first() or db.session.execute(ordered.limit(1)).first()

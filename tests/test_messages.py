@@ -69,7 +69,7 @@ def test_the_recipient_name_is_matched_without_regard_to_case(client, app, alice
     ("data", "message"),
     [({"message": ""}, "Write a message first."), ({"message": " \n "}, "Write a message first."),
      ({"message": "x" * 141}, "140 characters or fewer"), ({"message": "a\x00b"}, "control characters"),
-     ({}, "Write a message first.")],
+     ({"unrelated": "x"}, "Write a message first.")],
     ids=["empty", "whitespace", "141", "nul", "missing"],
 )
 @pytest.mark.parametrize("headers", [{}, HTMX], ids=["plain", "htmx"])
@@ -118,14 +118,18 @@ def test_percent_signs_typed_by_people_are_text(client, app, alice):
 
 
 @pytest.mark.parametrize(
-    ("kwargs"),
-    [{"data": {"message": (io.BytesIO(b"a file"), "note.txt")}, "content_type": "multipart/form-data"},
-     {"json": {"message": 123}}, {"json": {"message": {}}}, {"json": [1, 2]}, {"json": "text"}],
-    ids=["file", "number", "object", "list", "string"],
+    ("kwargs", "status"),
+    [({"data": {"message": (io.BytesIO(b"a file"), "note.txt")}, "content_type": "multipart/form-data"}, 422),
+     ({"json": {"message": 123}}, 415), ({"json": {"message": {}}}, 415), ({"json": [1, 2]}, 415),
+     ({"json": "text"}, 415), ({"data": "message=hi", "content_type": "text/plain"}, 415), ({}, 415)],
+    ids=["file", "number", "object", "list", "string", "text", "empty"],
 )
-def test_files_and_json_where_text_belongs_are_errors_not_crashes(client, app, alice, kwargs):
+def test_files_and_json_where_text_belongs_are_errors_not_crashes(client, app, alice, kwargs, status):
     response = client.post("/send-message/bob", headers=HTMX, **kwargs)
-    assert response.status_code == 422
+    assert response.status_code == status
+    if status == 415:
+        assert response.headers["HX-Retarget"] == "#alerts"
+        assert "must be sent from its page" in response.get_data(as_text=True)
     assert stored_messages(app) == []
 
 

@@ -36,6 +36,12 @@ def test_malformed_cursors_decode_to_none(text):
     assert Cursor.decode(text) is None
 
 
+def test_id_cursors_round_trip_and_refuse_time_cursors():
+    assert Cursor.decode_id(Cursor(None, 42).encode()) == Cursor(None, 42)
+    for text in (None, "", "1_2", "-1", "2147483648", "\u0661", "1 ", "99999999999"):
+        assert Cursor.decode_id(text) is None, text
+
+
 def test_avatars_are_stable_and_differ_by_name():
     assert avatar_svg("alice") == avatar_svg("ALICE")
     assert avatar_svg("alice") != avatar_svg("bob")

@@ -76,6 +76,17 @@ def test_edit_profile_rejects_bad_input(client, app, alice, fields, field, messa
         assert User.by_username("alice").about_me == ""
 
 
+@pytest.mark.parametrize("kwargs", [{"json": {"about_me": "x"}}, {"data": "about_me=x", "content_type": "text/plain"},
+                                    {}], ids=["json", "text", "empty"])
+def test_edit_profile_refuses_a_body_that_is_not_a_form(client, app, alice, kwargs):
+    """Absent fields would fall back to the stored profile: no "saved" for what was not sent."""
+    response = client.post("/edit-profile", **kwargs)
+    assert response.status_code == 415
+    assert "must be sent from its page" in soup(response).select_one("main").get_text()
+    with app.app_context():
+        assert User.by_username("alice").about_me == ""
+
+
 def test_avatar_is_a_local_cacheable_svg(client):
     response = client.get("/user/alice/avatar.svg")
     assert response.mimetype == "image/svg+xml"

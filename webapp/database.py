@@ -52,6 +52,17 @@ def read_connection() -> Connection:
     return connection
 
 
+def lock_for_writing() -> None:
+    """Make the ORM session's transaction a writer now, before it reads what it will write
+    against. SQLite has one write lock, which a transaction otherwise takes at its first write:
+    what it read, and the clock it read, before the lock was granted may be stale by then
+    (BEGIN IMMEDIATE takes it first, waiting up to the busy timeout). PostgreSQL needs nothing
+    here: the statements that follow lock the rows they read (FOR UPDATE)."""
+    connection = db.session.connection()
+    if connection.dialect.name == "sqlite" and not connection.connection.dbapi_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def forget_request_notes(_error: BaseException | None = None) -> None:
     """Forget what a request noted in the ORM session's info (models.KEPT_UNREAD_COUNT). The
     session lives as long as the app context, which is one request in production but may hold

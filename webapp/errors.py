@@ -11,7 +11,7 @@ from .extensions import db, login_manager
 from .htmx import reswap, retarget, vary_on_htmx
 
 TITLES = {400: "Bad request", 403: "Forbidden", 404: "Not found", 405: "Not allowed", 413: "Too large",
-          429: "Slow down", 500: "Server error", 503: "Try again in a moment"}
+          415: "Not a form", 429: "Slow down", 500: "Server error", 503: "Try again in a moment"}
 MESSAGES = {
     400: "The request could not be understood. Please reload the page and try again.",
     403: "You are not allowed to do that.",

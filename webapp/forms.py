@@ -1,5 +1,5 @@
 """What the forms of every area share: their base class, the body field, the uniqueness race."""
-from flask import request
+from flask import abort, request
 from flask_wtf import FlaskForm
 from flask_wtf.form import _Auto
 from sqlalchemy.exc import IntegrityError
@@ -18,15 +18,25 @@ from .models import (
 from .validators import no_control_characters, strip_whitespace
 
 
+# What a browser sends a form as, with or without htmx.
+FORM_MIMETYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
+
+
 class AppForm(FlaskForm):
     """The base of every form: fields are read from the submitted form fields only."""
 
     class Meta:
         def wrap_formdata(self, form, formdata):
             """Flask-WTF also feeds uploaded files and JSON bodies to the fields; a file or a
-            number where text belongs would crash the validators, so only form fields count."""
+            number where text belongs would crash the validators, so only form fields count.
+            A body that is no form at all (JSON, plain text, nothing) is refused: its absent
+            fields would otherwise fall back to stored values and pass for a success."""
             if formdata is _Auto:
-                return request.form if form.is_submitted() else None
+                if not form.is_submitted():
+                    return None
+                if request.mimetype not in FORM_MIMETYPES:
+                    abort(415, "This form must be sent from its page. Please reload the page and try again.")
+                return request.form
             return formdata
 
 

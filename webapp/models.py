@@ -34,9 +34,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
-from .database import read_connection
+from .database import lock_for_writing, read_connection
 from .extensions import RequestSession, db
-from .pagination import START, Cursor, Keyset, Listing
+from .pagination import Cursor, Keyset, Listing, Page
 from .signals import message_sent
 
 # The limits of the domain, defined once: the columns, the forms and the templates read them.
@@ -281,27 +281,34 @@ class Conversation(db.Model):
     @classmethod
     def between(cls, a: User, b: User) -> Conversation | None:
         """The conversation of these two people, if they have one."""
-        low, high = sorted((a.id, b.id))
+        return cls.of_pair(a.id, b.id)
+
+    @classmethod
+    def of_pair(cls, a_id: int, b_id: int) -> Conversation | None:
+        """The conversation of the two people with these ids, if they have one."""
+        low, high = sorted((a_id, b_id))
         return db.session.scalar(select(cls).where(cls.user_low_id == low, cls.user_high_id == high))
 
     @classmethod
     def open(cls, a: User, b: User) -> Conversation | None:
         """The conversation of these two, started (with a side for each) if need be; None when one
-        of them was deleted meanwhile. Two first messages at once still make one conversation."""
-        found = cls.between(a, b)
+        of them was deleted meanwhile. Two first messages at once still make one conversation:
+        the second INSERT meets the pair's unique constraint, and finds the first one's."""
+        a_id, b_id = a.id, b.id  # a rollback expires both, and one of them may be gone
+        found = cls.of_pair(a_id, b_id)
         if found is not None:
             return found
-        low, high = sorted((a.id, b.id))
+        low, high = sorted((a_id, b_id))
         conversation = cls(user_low_id=low, user_high_id=high)
-        db.session.add(conversation)
-        db.session.flush()
-        db.session.add_all([Participant(conversation_id=conversation.id, user_id=a.id, other_id=b.id),
-                            Participant(conversation_id=conversation.id, user_id=b.id, other_id=a.id)])
         try:
+            db.session.add(conversation)
+            db.session.flush()
+            db.session.add_all([Participant(conversation_id=conversation.id, user_id=a_id, other_id=b_id),
+                                Participant(conversation_id=conversation.id, user_id=b_id, other_id=a_id)])
             db.session.commit()
         except IntegrityError:
-            db.session.rollback()  # the twin request started it first, or a user is gone
-            return cls.between(a, b)
+            db.session.rollback()  # the twin request started it first (committed: we waited), or a user is gone
+            return cls.of_pair(a_id, b_id)
         return conversation
 
 
@@ -330,10 +337,6 @@ class Participant(db.Model):
     unread_count: Mapped[int] = mapped_column(default=0)
     hidden: Mapped[bool] = mapped_column(Boolean, default=False)
 
-    # When the message at the read marker was sent, loaded with the side by `partner_and_side`
-    # (None when nothing was read, or that message is gone: read_cursor then starts at the beginning).
-    read_at: ClassVar[datetime | None] = None
-
     def __repr__(self) -> str:
         return f"<Participant {self.user_id} in {self.conversation_id}>"
 
@@ -350,27 +353,22 @@ class Participant(db.Model):
 
     @classmethod
     def of(cls, user: User, other: User) -> Participant | None:
-        """`user`'s side of their conversation with `other`, if there is one, with the time of the
-        message at its read marker, in one query (see partner_and_side); as it is now, even when
-        this request had loaded it before (say before sending a message)."""
+        """`user`'s side of their conversation with `other`, if there is one, in one query (see
+        partner_and_side); as it is now, even when this request had loaded it before (say before
+        sending a message)."""
         return cls.partner_and_side(user, other.username, reload=True)[1]
 
     @classmethod
     def partner_and_side(cls, user: User, username: str,
                          reload: bool = False) -> tuple[User | None, Participant | None]:
         """The user named `username` (any case) and `user`'s side of their conversation (None
-        before its first message) with the time of the message at its read marker, in one query;
-        (None, None) for a name no one has. `reload`: overwrite what this request had loaded."""
+        before its first message), in one query; (None, None) for a name no one has.
+        `reload`: overwrite what this request had loaded."""
         key = User.name_key(username)
         options = {"populate_existing": True} if reload else {}
         row = None if key is None else db.session.execute(
             partner_and_side(), {"name": key, "user_id": user.id}, execution_options=options).first()
-        if row is None:
-            return None, None
-        other, side, read_at = row
-        if side is not None:
-            side.read_at = read_at
-        return other, side
+        return (None, None) if row is None else (row[0], row[1])
 
     @property
     def caught_up(self) -> bool:
@@ -378,10 +376,8 @@ class Participant(db.Model):
         return self.last_read_message_id >= (self.last_message_id or 0)
 
     def read_cursor(self) -> Cursor:
-        """The position of the newest message shown to this side (START when none was)."""
-        if not self.last_read_message_id or self.read_at is None:
-            return START
-        return Cursor(self.read_at, self.last_read_message_id)
+        """The position of the newest message shown to this side in its thread (its start when none was)."""
+        return Cursor(None, self.last_read_message_id)
 
     def messages_up_to(self, cursor: Cursor, limit: int) -> list[Row]:
         """Up to `limit` messages of this conversation at or before `cursor`, newest first, as rows."""
@@ -391,15 +387,24 @@ class Participant(db.Model):
         """Up to `limit` messages of this conversation after `cursor` (a pagination.Cursor), oldest first, as rows."""
         return Message.thread(self.conversation_id).rows("after", limit, cursor)
 
-    def mark_read_up_to(self, message_id: int) -> None:
-        """Move the marker forward to `message_id` (never back) and subtract what became read.
-        One UPDATE whose count is taken against the row's own old marker: two tabs, or a message
-        stored at the same moment, leave the count exact. Nothing is written when this side had
-        seen that far already when it was loaded (a conversation opened again)."""
+    def mark_read_up_to(self, message_id: int, shown_after: int = 0) -> None:
+        """Move the marker forward to `message_id` (never back) and subtract what became read,
+        when every message after `shown_after` up to it was shown (0: all of them, or the person
+        chose to mark them read) and that joins what was read already: the marker is at or past
+        `shown_after`. A page past the marker (a shared or edited URL, another tab's cursor)
+        shows but counts nothing: the messages between were never shown.
+        One UPDATE whose conditions and count are taken against the row's own old marker: two
+        tabs, or a message stored at the same moment, leave the count exact. Nothing is written
+        when this side had seen that far already when it was loaded (a conversation opened again)."""
         if self.last_read_message_id >= message_id:
             return
-        db.session.execute(mark_read(), {"side_id": self.id, "message_id": message_id})
+        db.session.execute(mark_read(), {"side_id": self.id, "message_id": message_id, "shown_after": shown_after})
         db.session.commit()
+
+    def mark_shown(self, page: Page) -> None:
+        """Count as read what a page of this conversation showed (see mark_read_up_to)."""
+        if page.items:  # newest first
+            self.mark_read_up_to(page.items[0].id, shown_after=page.starts_after.id)
 
     @staticmethod
     def incoming_between(low, high):
@@ -441,8 +446,9 @@ class Message(db.Model):
 
     __tablename__ = "messages"
     __table_args__ = (
-        # A conversation's pages are keyset seeks on this index.
-        Index("ix_messages_conversation_id_timestamp_id", "conversation_id", "timestamp", "id"),
+        # A conversation's pages are keyset seeks on this index: a thread is in the order its
+        # messages were stored (their ids), the order its read markers move in.
+        Index("ix_messages_conversation_id_id", "conversation_id", "id"),
         # What became read when a marker moves: a range of one side's ids in one conversation.
         Index("ix_messages_conversation_id_recipient_id_id", "conversation_id", "recipient_id", "id"),
         Index("ix_messages_recipient_id", "recipient_id"),
@@ -499,14 +505,18 @@ class Message(db.Model):
         conversation = Conversation.open(sender, recipient)
         if conversation is None:
             return None
-        # Lock both sides first (in id order, so two senders never deadlock): messages of one
-        # conversation then get their ids and times in the order they commit. A reader's marker
-        # moves by id, so a message committed after a page was read must have a higher id than
-        # every message on that page, or it would count as read unseen.
-        db.session.execute(select(Participant.id).where(Participant.conversation_id == conversation.id)
-                           .order_by(Participant.id).with_for_update())
+        # Lock both sides first (in id order, so two senders never deadlock; on SQLite the
+        # database's write lock): messages of one conversation then get their ids in the order
+        # they commit. A reader's marker moves by id, so a message committed after a page was
+        # read must have a higher id than every message on that page, or it would count as read
+        # unseen. Its time is read after the lock too, and never before the last message's (a
+        # clock set back), so times follow the same order.
+        lock_for_writing()
+        last_activity = db.session.scalars(
+            select(Participant.last_activity_at).where(Participant.conversation_id == conversation.id)
+            .order_by(Participant.id).with_for_update()).all()
         message = cls(conversation_id=conversation.id, sender=sender, recipient=recipient, body=body,
-                      submission_token=token, timestamp=timestamp or utcnow())
+                      submission_token=token, timestamp=timestamp or max([utcnow(), *last_activity]))
         db.session.add(message)
         db.session.flush()  # the token's unique constraint speaks here (IntegrityError)
         db.session.execute(message.count_on_both_sides())
@@ -777,11 +787,11 @@ def inbox_keyset() -> Keyset:
 
 @cache
 def thread_keyset() -> Keyset:
-    """The messages of one conversation (:conversation_id)."""
+    """The messages of one conversation (:conversation_id), in the order they were stored (ids)."""
     messages = Message.__table__.c
     stmt = (select(messages.id, messages.sender_id, messages.recipient_id, messages.body, messages.timestamp)
             .where(messages.conversation_id == bindparam("conversation_id")))
-    return Keyset(stmt, messages.timestamp, messages.id)
+    return Keyset(stmt, None, messages.id)
 
 
 # The statements of a conversation page, built once.
@@ -794,22 +804,23 @@ def user_named():
 
 @cache
 def partner_and_side():
-    """A user by name (:name, a User.name_key), another's (:user_id) side of their conversation and
-    when the message at its read marker was sent (None and None when they have no conversation)."""
-    return (select(User, Participant, Message.timestamp)
+    """A user by name (:name, a User.name_key) and another's (:user_id) side of their
+    conversation (None when they have none)."""
+    return (select(User, Participant)
             .outerjoin(Participant, and_(Participant.user_id == bindparam("user_id"), Participant.other_id == User.id))
-            .outerjoin(Message, Message.id == Participant.last_read_message_id)
             .where(named(User.username)))
 
 
 @cache
 def mark_read():
-    """Move one side's (:side_id) marker forward to :message_id, subtracting what became read."""
+    """Move one side's (:side_id) marker forward to :message_id, subtracting what became read,
+    when the messages shown (after :shown_after) join what it had read."""
     message_id = bindparam("message_id", type_=Integer)
     # No ORM synchronisation of the loaded side (its evaluation would cost more than the UPDATE):
     # a request reads a side's marker before it moves it, never after (an inbox row is read anew).
     return (update(Participant)
-            .where(Participant.id == bindparam("side_id"), Participant.last_read_message_id < message_id)
+            .where(Participant.id == bindparam("side_id"), Participant.last_read_message_id < message_id,
+                   Participant.last_read_message_id >= bindparam("shown_after", type_=Integer))
             .values(unread_count=Participant.unread_count
                     - Participant.incoming_between(Participant.last_read_message_id, message_id),
                     last_read_message_id=message_id)

@@ -9,7 +9,6 @@ from flask_wtf.csrf import generate_csrf
 from jinja_partials import generate_render_partial
 
 from . import models
-from .pagination import Cursor
 from .timefmt import full_utc, iso_utc, relative_time, time_tag
 
 HTMX_VERSION = "2.0.11"
@@ -63,7 +62,6 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(relative_time, "relative_time")
     app.add_template_filter(iso_utc, "iso_utc")
     app.add_template_filter(full_utc, "full_utc")
-    app.add_template_filter(lambda row: Cursor.of(row).encode(), "cursor")
     app.jinja_env.globals.update(
         htmx_config=json.dumps(HTMX_CONFIG, separators=(",", ":")),
         htmx_version=HTMX_VERSION,

@@ -6,7 +6,7 @@ from ..activity import passive
 from ..extensions import limiter
 from ..htmx import form_succeeded, render, render_form, render_fragment
 from ..models import Message, Participant, User
-from ..pagination import START, Cursor, Page, paginate
+from ..pagination import Cursor, Page, paginate
 from ..security import configured_limit
 from .forms import MessageForm
 
@@ -41,10 +41,14 @@ def conversation_or_404(username: str) -> tuple[User, Participant]:
 
 
 def store(form: MessageForm, recipient: User) -> Message:
-    """Send the form's message once (a double submit is one message); 404 if the recipient is gone."""
+    """Send the form's message once (a double submit is one message); a clear 404 if the
+    recipient's account was deleted meanwhile (nothing was sent)."""
+    recipient_id, name = recipient.id, recipient.username  # the recipient object dies with its row
     message = Message.send_once(current_user, recipient, form.message.data, form.submission_token.data)
     if message is None:
-        abort(404)  # the recipient's account was deleted meanwhile: nothing was sent
+        current_app.logger.warning("A message from user %s was not stored: user %s no longer exists",
+                                   current_user.id, recipient_id)
+        abort(404, f"{name}'s account no longer exists: your message was not sent.")
     return message
 
 
@@ -123,12 +127,11 @@ def thread(side: Participant | None) -> dict:
         page = paginate(Message.thread(side.conversation_id), per_page)
     else:
         # Nothing after the marker when it was loaded: no need to ask.
-        caught_up = side.caught_up and start != START
+        caught_up = side.caught_up and start.id != 0
         page = Page() if caught_up else paginate(Message.thread(side.conversation_id), per_page, start_after=start)
         page = with_context(page, side, start, per_page)
     new_after = side.last_read_message_id
-    if page.items:
-        side.mark_read_up_to(page.items[0].id)  # items are newest first
+    side.mark_shown(page)
     return {"page": page, "new_after": new_after, "side": side}
 
 
@@ -136,11 +139,13 @@ def with_context(page: Page, side: Participant, start: Cursor, per_page: int) ->
     """A short page after the marker, topped up with the messages read up to it (a chat shows
     what came before the new messages)."""
     room = per_page - len(page.items)
-    if page.newer or room <= 0 or start == START:
+    if page.newer or room <= 0 or not start.id:
         return page
     before = side.messages_up_to(start, room + 1)
     items = page.items + before[:room]
-    return Page(items=items, newer=None, older=Cursor.of(items[-1]).encode() if len(before) > room else None)
+    has_older = len(before) > room
+    return Page(items=items, newer=None, older=Cursor(None, items[-1].id).encode() if has_older else None,
+                starts_after=Cursor(None, before[room].id if has_older else 0))
 
 
 @bp.get("/messages/with/<username>/updates")
@@ -150,16 +155,16 @@ def updates(username):
     """The open conversation's poll: messages newer than its cursor, appended and counted as read;
     an empty 204 when nothing is new."""
     other, side = partner_or_404(username)
-    after = Cursor.decode(request.args.get("after"))
+    after = Cursor.decode_id(request.args.get("after"))
     if side is None or after is None:
         return make_response("", 204)
     messages = side.messages_after(after, current_app.config["MESSAGES_PER_PAGE"])
     if not messages:
         return make_response("", 204)
     new_after = side.last_read_message_id
-    side.mark_read_up_to(messages[-1].id)
+    side.mark_read_up_to(messages[-1].id, shown_after=after.id)
     return render_fragment("messages/_thread_update.html", messages=messages, other=other, new_after=new_after,
-                           cursor=Cursor.of(messages[-1]).encode())
+                           cursor=messages[-1].id)
 
 
 @bp.post("/messages/with/<username>/unread")
