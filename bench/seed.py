@@ -188,7 +188,7 @@ def insert_posts(db, user_ids: list[int], count: int) -> None:
     authors (Post.publish would count each as it goes)."""
     from sqlalchemy import insert
 
-    from webapp.models import Post, User, utcnow
+    from webapp.models import Post, utcnow
 
     start = utcnow() - timedelta(minutes=count + 1)
     for first in range(0, count, SEED_CHUNK):
@@ -197,7 +197,7 @@ def insert_posts(db, user_ids: list[int], count: int) -> None:
                 for i in range(first, min(first + SEED_CHUNK, count))]
         db.session.execute(insert(Post), rows)
         db.session.commit()
-    User.recount_posts(user_ids)
+    Post.recount(user_ids)
 
 
 def analyze_postgresql(db) -> None:

@@ -55,7 +55,7 @@ def stored(app) -> list[tuple[str, str, str]]:
 
 def unread(app, username: str) -> int:
     with app.app_context():
-        return User.by_username(username).unread_message_count(10_000)
+        return Participant.unread_count_of(User.by_username(username), 10_000)
 
 
 def thread_bodies(response) -> list[str]:
@@ -125,7 +125,7 @@ def test_a_clock_that_steps_back_changes_no_order_and_no_count(client, app, alic
     add_message("bob", "alice", "before the step")
     client.get("/messages/with/bob")  # read
     earlier = utcnow() - timedelta(minutes=1)
-    monkeypatch.setattr(models, "utcnow", lambda: earlier)
+    monkeypatch.setattr(models.conversations, "utcnow", lambda: earlier)
     add_message("bob", "alice", "after the step")
     assert unread(app, "alice") == 1
     page = client.get("/messages/with/bob")

@@ -26,7 +26,7 @@ def badge_count(client) -> str:
 
 def unread(app, username: str) -> int:
     with app.app_context():
-        return User.by_username(username).unread_message_count()
+        return Participant.unread_count_of(User.by_username(username))
 
 
 def seed_thread(add_message, sender, recipient, count, prefix="m", start=None):
@@ -409,7 +409,7 @@ def test_concurrent_senders_and_a_reader_keep_every_count_exact(make_app):
     with app.app_context():
         stored = db.session.scalars(select(Message.body)).all()
         reader = User.by_username("reader")
-        still_unread = reader.unread_message_count(10_000)
+        still_unread = Participant.unread_count_of(reader, 10_000)
         sides = db.session.scalars(select(Participant).where(Participant.user_id == reader.id)).all()
         exact = sum(db.session.scalar(select(func.count(Message.id)).where(
             Message.conversation_id == side.conversation_id, Message.recipient_id == reader.id,

@@ -76,7 +76,7 @@ def init_app(app: Flask) -> None:
     @app.cli.command("recount-posts")
     def recount_posts():
         """Recount every user's stored number of posts (after posts were added outside the app)."""
-        fixed = User.recount_posts()
+        fixed = Post.recount()
         click.echo(f"Recounted everyone's posts: {fixed} stored count{'' if fixed == 1 else 's'} corrected.")
 
     @app.cli.command("seed-demo")

@@ -5,7 +5,7 @@ from flask_login import current_user, login_required
 from ..extensions import db, limiter
 from ..forms import commit_or_report_taken
 from ..htmx import client_redirect, form_succeeded, render, render_form
-from ..models import User
+from ..models import User, UserSession
 from ..passwords import hash_password, needs_rehash, spend_verification_time, verify_password
 from ..security import configured_limit, safe_next
 from .forms import LoginForm, RegistrationForm
@@ -83,7 +83,7 @@ def end_session(session_id):
     """Sign out one session; ending this very one is logging out."""
     if session_id == current_user.current_session.id:
         return logout()
-    if not current_user.end_session(session_id):
+    if not UserSession.end_for(current_user, session_id):
         abort(404, "That session has already ended.")
     return render_sessions(notice="That session is signed out.")
 
@@ -92,7 +92,7 @@ def end_session(session_id):
 @login_required
 def end_other_sessions():
     """Sign out every session but this one."""
-    ended = current_user.end_other_sessions()
+    ended = UserSession.end_others(current_user)
     return render_sessions(notice=f"Signed out {ended} other session{'' if ended == 1 else 's'}.")
 
 
@@ -100,5 +100,5 @@ def render_sessions(notice: str | None = None):
     """The sessions page (or for htmx its list); after a change without htmx, Post/Redirect/Get."""
     if request.method == "POST" and not request.htmx.wants_fragment:
         return form_succeeded(notice, url_for("auth.sessions"))
-    return render("auth/sessions.html", "auth/_sessions.html", sessions=current_user.sessions(),
+    return render("auth/sessions.html", "auth/_sessions.html", sessions=UserSession.list_for(current_user),
                   current=current_user.current_session, notice=notice)

@@ -80,7 +80,7 @@ def inbox():
 @login_required
 def read_all():
     """Mark every conversation read: in place with htmx (the list and the badge), PRG without."""
-    current_user.mark_all_read()
+    Participant.mark_all_read(current_user)
     return form_succeeded("Every conversation is marked as read.", url_for("messages.inbox"), lambda: render_fragment(
         "messages/_inbox_update.html",
         page=paginate(Participant.inbox(current_user), current_app.config["MESSAGES_PER_PAGE"])))

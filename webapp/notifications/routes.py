@@ -4,7 +4,7 @@ from flask_login import current_user
 
 from ..activity import passive
 from ..htmx import render_fragment
-from ..models import unread_count_cap, viewer_unread
+from ..models import Participant, unread_count_cap, viewer_unread
 from ..viewer import live_viewer
 
 bp = Blueprint("notifications", __name__)
@@ -13,7 +13,7 @@ bp = Blueprint("notifications", __name__)
 @bp.app_template_global()
 def unread_badge_count() -> int:
     """The signed-in user's unread count, capped (the badge shows "99+" past the cap)."""
-    return current_user.unread_message_count()
+    return Participant.unread_count_of(current_user)
 
 
 @bp.get("/notifications/badge")

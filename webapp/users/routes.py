@@ -6,7 +6,7 @@ from ..activity import passive
 from ..extensions import limiter
 from ..forms import commit_or_report_taken
 from ..htmx import form_succeeded, render, render_form, reswap
-from ..models import USERNAME_PATTERN, Post, User, viewer_and_card
+from ..models import USERNAME_PATTERN, Post, User, UserSession, viewer_and_card
 from ..pagination import paginate
 from ..passwords import hash_password
 from ..security import configured_limit
@@ -46,7 +46,7 @@ def change_password():
     """Change one's password; every other session of this user ends, this one goes on."""
     password_form = ChangePasswordForm(current_user)
     if password_form.validate_on_submit():
-        current_user.change_password(hash_password(password_form.new_password.data))
+        UserSession.change_password(current_user, hash_password(password_form.new_password.data))
         return form_succeeded("Your password has been changed, and every other session was signed out.",
                               url_for("users.edit_profile"))
     form = EditProfileForm(current_user.username, obj=current_user, formdata=None)

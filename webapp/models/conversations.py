@@ -1,19 +1,14 @@
-"""The domain: users, their signed-in sessions, their posts, and their conversations of private messages."""
+"""Private conversations: one per pair of people, a side each with its read marker and unread
+count, and their messages in the order they were stored."""
 from __future__ import annotations
 
-import hashlib
-import re
-import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from functools import cache
-from typing import ClassVar
 
-from flask import abort, current_app
-from flask_login import UserMixin
+from flask import current_app
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -22,243 +17,21 @@ from sqlalchemy import (
     and_,
     bindparam,
     case,
-    delete,
     event,
     func,
-    or_,
     select,
     update,
 )
 from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .database import lock_for_writing, read_connection
-from .extensions import RequestSession, db
-from .pagination import Cursor, Keyset, Listing, Page
-from .signals import message_sent
-
-# The limits of the domain, defined once: the columns, the forms and the templates read them.
-# What a username may be: the forms enforce it, and lookups skip anything else.
-USERNAME_MIN_LENGTH, USERNAME_MAX_LENGTH = 3, 32
-USERNAME_CHARACTERS = "A-Za-z0-9_.-"
-USERNAME_PATTERN = re.compile(f"[{USERNAME_CHARACTERS}]{{{USERNAME_MIN_LENGTH},{USERNAME_MAX_LENGTH}}}")
-EMAIL_MAX_LENGTH = 254
-PASSWORD_MIN_LENGTH, PASSWORD_MAX_LENGTH = 8, 256
-# A post or a message: 1 to 140 characters once trimmed.
-BODY_MAX_LENGTH = 140
-ABOUT_ME_MAX_LENGTH = 280
-USER_AGENT_MAX_LENGTH = 256
-
-
-def utcnow() -> datetime:
-    """The current time, timezone-aware in UTC (called per row, never once at import)."""
-    return datetime.now(timezone.utc)
-
-
-class UTCDateTime(TypeDecorator):
-    """A timestamp that is always aware and in UTC in Python, whatever the database keeps."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value, dialect):
-        """Store UTC; SQLite has no time zones, so it gets the naive UTC value."""
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given where an aware UTC time is required")
-        value = value.astimezone(timezone.utc)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
-
-    def process_result_value(self, value, dialect):
-        """Hand back an aware UTC datetime from either database."""
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            return value.replace(tzinfo=timezone.utc)
-        return value.astimezone(timezone.utc)
-
-
-class User(UserMixin, db.Model):
-    """A registered person: their account and their profile."""
-
-    __tablename__ = "users"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    username: Mapped[str] = mapped_column(String(USERNAME_MAX_LENGTH))
-    email: Mapped[str] = mapped_column(String(EMAIL_MAX_LENGTH), unique=True)
-    password_hash: Mapped[str] = mapped_column(String(255))
-    about_me: Mapped[str] = mapped_column(String(ABOUT_ME_MAX_LENGTH), default="")
-    last_seen: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    # Kept by Post.publish in the post's own transaction: a card reads one row, however many
-    # posts its person wrote, instead of counting them.
-    post_count: Mapped[int] = mapped_column(default=0, server_default="0")
-
-    posts: WriteOnlyMapped[Post] = relationship(back_populates="author", passive_deletes=True)
-
-    # Set when a request's session is loaded (UserSession.user_for) or started at login: the
-    # cookie's identifier and its record. Flask-Login stores get_id() in both cookies.
-    session_token: ClassVar[str | None] = None
-    current_session: ClassVar[UserSession | None] = None
-
-    def __repr__(self) -> str:
-        return f"<User {self.username}>"
-
-    def get_id(self) -> str:
-        """What the session and remember cookies carry: this session's random identifier, never
-        the user's id, so ending the session on the server ends both cookies."""
-        if not self.session_token:
-            raise RuntimeError("sign in through UserSession.start: a user has no id of its own to put in a cookie")
-        return self.session_token
-
-    def sessions(self) -> list[UserSession]:
-        """Where this user is signed in, the most recently used first."""
-        return list(db.session.scalars(
-            select(UserSession).where(UserSession.user_id == self.id)
-            .order_by(UserSession.last_used_at.desc(), UserSession.id.desc())
-        ))
-
-    def end_session(self, session_id: int) -> bool:
-        """Sign out one of this user's sessions; False if no such session of theirs exists."""
-        ended = db.session.execute(
-            delete(UserSession).where(UserSession.id == session_id, UserSession.user_id == self.id)
-        ).rowcount
-        db.session.commit()
-        return bool(ended)
-
-    def end_other_sessions(self) -> int:
-        """Sign out every session of this user but the current one; returns how many ended."""
-        ended = db.session.execute(self._other_sessions()).rowcount
-        db.session.commit()
-        return ended
-
-    def change_password(self, password_hash: str) -> None:
-        """Store a new password hash and end every other session, in one transaction."""
-        self.password_hash = password_hash
-        db.session.execute(self._other_sessions())
-        db.session.commit()
-
-    def _other_sessions(self):
-        """The DELETE of every session of this user but the current one."""
-        stmt = delete(UserSession).where(UserSession.user_id == self.id)
-        if self.current_session is not None:
-            stmt = stmt.where(UserSession.id != self.current_session.id)
-        return stmt
-
-    @staticmethod
-    def name_key(username: str) -> str | None:
-        """What a lookup by name compares with lower(username) (its index): the name lower-cased;
-        None for a name no user can have: callers skip the query, or let it match no one (and
-        PostgreSQL never sees a NUL)."""
-        return username.lower() if USERNAME_PATTERN.fullmatch(username) else None
-
-    @classmethod
-    def by_username(cls, username: str) -> User | None:
-        """Find a user by name without regard to case."""
-        key = cls.name_key(username)
-        return None if key is None else db.session.scalar(user_named(), {"name": key})
-
-    @classmethod
-    def by_username_or_404(cls, username: str) -> User:
-        """The user with this name (any case), or a 404 page."""
-        user = cls.by_username(username)
-        if user is None:
-            abort(404)
-        return user
-
-    @classmethod
-    def by_email(cls, email: str) -> User | None:
-        """Find a user by e-mail address, which is stored lowercased."""
-        return db.session.scalar(select(cls).where(cls.email == email.strip().lower()))
-
-    def update_profile(self, username: str, about_me: str) -> None:
-        """Change the name and 'about me' (the caller commits, to report a name taken meanwhile)."""
-        self.username = username
-        self.about_me = about_me
-
-    @classmethod
-    def recount_posts(cls, user_ids: list[int] | None = None) -> int:
-        """Set the stored post count of these users (None: everyone) to their number of posts, for
-        posts that did not come through Post.publish (a bulk load, a fix by hand); returns how
-        many counts were wrong."""
-        counted = select(func.count(Post.id)).where(Post.user_id == cls.id).scalar_subquery()
-        wrong = update(cls).where(cls.post_count != counted).values(post_count=counted)
-        if user_ids is not None:
-            wrong = wrong.where(cls.id.in_(user_ids))
-        fixed = db.session.execute(wrong.execution_options(synchronize_session=False)).rowcount
-        db.session.commit()
-        return fixed
-
-    def unread_message_count(self, cap: int | None = None) -> int:
-        """Unread messages across all conversations, up to `cap` (by default the badge's), as this
-        request's session sees them (its own writes included: a page that marked messages read
-        shows the new count)."""
-        kept = db.session.info.get(KEPT_UNREAD_COUNT)
-        if cap is None and kept is not None and kept[0] == self.id:
-            return kept[1]
-        cap = cap or unread_count_cap()
-        return min(cap, db.session.scalar(unread_count_query(), {"user_id": self.id, "cap": cap}))
-
-    def mark_all_read(self) -> None:
-        """Every conversation read up to its last message (the user's own choice, "Mark all as read")."""
-        db.session.execute(
-            update(Participant)
-            .where(Participant.user_id == self.id, Participant.unread_count > 0)
-            .values(last_read_message_id=func.coalesce(Participant.last_message_id, 0), unread_count=0)
-        )
-        db.session.commit()
-
-# Usernames are unique without regard to case: "Alice" and "alice" are one account.
-Index("uq_users_username_lower", func.lower(User.username), unique=True)
-
-
-class Post(db.Model):
-    """A short public note on the timeline."""
-
-    __tablename__ = "posts"
-    __table_args__ = (
-        Index("ix_posts_timestamp_id", "timestamp", "id"),
-        Index("ix_posts_user_id_timestamp_id", "user_id", "timestamp", "id"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    body: Mapped[str] = mapped_column(String(BODY_MAX_LENGTH))
-    timestamp: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-
-    author: Mapped[User] = relationship(back_populates="posts")
-
-    def __repr__(self) -> str:
-        return f"<Post {self.id} by {self.user_id}>"
-
-    @property
-    def author_name(self) -> str:
-        """The author's username (a listed post's row has it as a column of the same name)."""
-        return self.author.username
-
-    @classmethod
-    def timeline(cls) -> Listing:
-        """Everyone's posts, as rows with their author's name (timeline_keyset)."""
-        return Listing(timeline_keyset(), {})
-
-    @classmethod
-    def by_author(cls, user: User) -> Listing:
-        """One user's posts, as rows (author_keyset)."""
-        return Listing(author_keyset(), {"user_id": user.id})
-
-    @classmethod
-    def publish(cls, author: User, body: str, timestamp: datetime | None = None) -> Post:
-        """Store a new post by `author` (now, or at `timestamp` for demo data) and count it on
-        the author, in one transaction."""
-        post = cls(author=author, body=body, timestamp=timestamp or utcnow())
-        db.session.add(post)
-        db.session.flush()  # an author not saved yet (demo data) gets its id: the count needs it
-        # In SQL (post_count + 1): two posts published at once both count.
-        db.session.execute(update(User).where(User.id == post.user_id).values(post_count=User.post_count + 1))
-        db.session.commit()
-        return post
+from ..database import lock_for_writing
+from ..extensions import RequestSession, db
+from ..pagination import Cursor, Keyset, Listing, Page
+from ..signals import message_sent
+from .common import BODY_MAX_LENGTH, UTCDateTime, utcnow
+from .users import User, named
 
 
 class Conversation(db.Model):
@@ -339,6 +112,27 @@ class Participant(db.Model):
 
     def __repr__(self) -> str:
         return f"<Participant {self.user_id} in {self.conversation_id}>"
+
+    @classmethod
+    def unread_count_of(cls, user: User, cap: int | None = None) -> int:
+        """`user`'s unread messages across all conversations, up to `cap` (by default the badge's),
+        as this request's session sees them (its own writes included: a page that marked messages
+        read shows the new count)."""
+        kept = db.session.info.get(KEPT_UNREAD_COUNT)
+        if cap is None and kept is not None and kept[0] == user.id:
+            return kept[1]
+        cap = cap or unread_count_cap()
+        return min(cap, db.session.scalar(unread_count_query(), {"user_id": user.id, "cap": cap}))
+
+    @classmethod
+    def mark_all_read(cls, user: User) -> None:
+        """Every conversation of `user` read up to its last message (their own choice, "Mark all as read")."""
+        db.session.execute(
+            update(cls)
+            .where(cls.user_id == user.id, cls.unread_count > 0)
+            .values(last_read_message_id=func.coalesce(cls.last_message_id, 0), unread_count=0)
+        )
+        db.session.commit()
 
     @classmethod
     def inbox(cls, user: User) -> Listing:
@@ -545,134 +339,6 @@ class Message(db.Model):
         return self.sender_id == user.id
 
 
-SESSION_TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{43}")
-
-
-def token_digest(token: str) -> str:
-    """What the database keeps of a session identifier: its SHA-256, so a leaked table signs nobody in."""
-    return hashlib.sha256(token.encode("ascii")).hexdigest()
-
-
-class UserSession(db.Model):
-    """One signed-in browser (device): its cookies carry a random identifier whose digest is here.
-    Deleting the row ends the session and its remember-me cookie, wherever they were copied."""
-
-    __tablename__ = "user_sessions"
-    __table_args__ = (
-        Index("ix_user_sessions_user_id_last_used_at", "user_id", "last_used_at"),
-        Index("ix_user_sessions_last_used_at", "last_used_at"),
-        Index("ix_user_sessions_created_at", "created_at"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    last_used_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    user_agent: Mapped[str] = mapped_column(String(USER_AGENT_MAX_LENGTH), default="")
-
-    def __repr__(self) -> str:
-        return f"<UserSession {self.id} of {self.user_id}>"
-
-    @classmethod
-    def start(cls, user: User, user_agent: str) -> str:
-        """Open a new session for `user` (a fresh identifier at every login: no fixation), purge
-        expired ones on the way, and return the identifier for the cookies."""
-        cls.purge_expired()
-        token = secrets.token_urlsafe(32)
-        record = cls(user_id=user.id, token_hash=token_digest(token), user_agent=user_agent[:USER_AGENT_MAX_LENGTH])
-        db.session.add(record)
-        db.session.commit()
-        user.session_token, user.current_session = token, record
-        return token
-
-    @classmethod
-    def user_for(cls, token: str) -> User | None:
-        """The user of a live session, with the session attached and their unread count kept for
-        the navbar (see KEPT_UNREAD_COUNT), in one query; None when the identifier is malformed,
-        unknown, ended, idle too long or past its lifetime."""
-        if not SESSION_TOKEN_PATTERN.fullmatch(token):
-            return None
-        cap = unread_count_cap()
-        row = db.session.execute(live_session_user(), {**cls.live_session_params(token), "cap": cap}).first()
-        if row is None:
-            return None
-        user, record, unread = row
-        user.session_token, user.current_session = token, record
-        db.session.info[KEPT_UNREAD_COUNT] = (user.id, min(cap, unread))
-        return user
-
-    @classmethod
-    def live_row(cls, token: str, statement, params: dict) -> Row | None:
-        """The row of a statement about a live session (the same rules as user_for: see
-        about_live_session) with `params`; one query on the read connection and no ORM object,
-        for the polls and cards. None when the session is not live."""
-        if not SESSION_TOKEN_PATTERN.fullmatch(token):
-            return None
-        return read_connection().execute(statement, {**cls.live_session_params(token), **params}).first()
-
-    @classmethod
-    def live_session_params(cls, token: str) -> dict:
-        """The parameters of the live-session lookups: the identifier's digest and the expiry bounds."""
-        idle_since, born_after = cls.expiry_bounds()
-        return {"digest": token_digest(token), "idle_since": idle_since, "born_after": born_after}
-
-    @classmethod
-    def expiry_bounds(cls) -> tuple[datetime, datetime]:
-        """A session is live when used after the first moment and created after the second."""
-        config, now = current_app.config, utcnow()
-        return (now - timedelta(seconds=config["SESSION_IDLE_TIMEOUT_SECONDS"]),
-                now - timedelta(seconds=config["SESSION_LIFETIME_SECONDS"]))
-
-    @classmethod
-    def purge_expired(cls) -> None:
-        """Delete the records of every expired session (run at login: no cron job needed)."""
-        idle_since, born_after = cls.expiry_bounds()
-        db.session.execute(delete(cls).where(or_(cls.last_used_at <= idle_since, cls.created_at <= born_after)))
-
-    def end(self) -> None:
-        """Sign this session out on the server."""
-        db.session.execute(delete(UserSession).where(UserSession.id == self.id))
-        db.session.commit()
-
-    @property
-    def browser(self) -> str:
-        """A short human name for the browser and system, e.g. "Chrome on Linux"."""
-        return describe_user_agent(self.user_agent)
-
-
-BROWSERS = [("Edg/", "Edge"), ("OPR/", "Opera"), ("Firefox/", "Firefox"), ("Chromium/", "Chromium"),
-            ("Chrome/", "Chrome"), ("Safari/", "Safari"), ("curl/", "curl")]
-SYSTEMS = [("Android", "Android"), ("iPhone", "iPhone"), ("iPad", "iPad"), ("Windows", "Windows"),
-           ("Mac OS X", "macOS"), ("CrOS", "ChromeOS"), ("Linux", "Linux")]
-
-
-def describe_user_agent(user_agent: str) -> str:
-    """"Firefox on Windows", "Safari on iPhone"... or "Unknown browser"."""
-    browser = next((name for marker, name in BROWSERS if marker in user_agent), None)
-    system = next((name for marker, name in SYSTEMS if marker in user_agent), None)
-    if browser and system:
-        return f"{browser} on {system}"
-    return browser or system or "Unknown browser"
-
-
-# The statements of the hottest paths, built once: SQLAlchemy then reuses their compiled form
-# without rebuilding the expression and its cache key on each request (a third of a poll's time).
-
-@cache
-def live_session_user():
-    """A live session's user, record and unread count (see unread_sum), by the digest of its
-    identifier and the expiry bounds."""
-    return (select(User, UserSession, unread_sum(User.__table__.c.id))
-            .join(UserSession, UserSession.user_id == User.id).where(*live_session()))
-
-
-def live_session(columns=UserSession) -> tuple:
-    """What makes a session live: its identifier's digest, used lately enough, not too old."""
-    return (columns.token_hash == bindparam("digest"), columns.last_used_at > bindparam("idle_since"),
-            columns.created_at > bindparam("born_after"))
-
-
 # Every page's navbar shows the viewer's unread count: it is read with the viewer's session
 # (UserSession.user_for) and kept in the request's ORM session, as (user id, count), until that
 # session writes anything. A page that marked messages read, or changed anything else, counts again.
@@ -714,63 +380,6 @@ def unread_sum(user_id):
     return select(func.coalesce(func.sum(unread.c.unread_count), 0)).scalar_subquery()
 
 
-def about_live_session(*columns, outer_join=None):
-    """One row about a live session (UserSession.live_row): its user's id as viewer_id, then
-    `columns`, scalar subqueries on that id or columns of `outer_join` (a table and its condition).
-    Checking the session and reading what the answer shows is then a single statement."""
-    sessions = UserSession.__table__.c
-    stmt = select(sessions.user_id.label("viewer_id"), *columns).select_from(UserSession.__table__)
-    if outer_join is not None:
-        stmt = stmt.outerjoin(*outer_join)
-    return stmt.where(*live_session(sessions))
-
-
-@cache
-def viewer_unread():
-    """The badge's statement: a live session's user and their unread count (unread)."""
-    return about_live_session(unread_sum(UserSession.__table__.c.user_id).label("unread"))
-
-
-def named(username_column):
-    """The condition of a lookup by name: lower(username) (its unique index) equals :name, a
-    User.name_key."""
-    return func.lower(username_column) == bindparam("name")
-
-
-@cache
-def viewer_and_card():
-    """The popover's statement: a live session's user and the card of the user named :name (a
-    User.name_key; the lower(username) index), one row of each. The card's columns are None when
-    no one has that name."""
-    users = User.__table__.c
-    return about_live_session(users.id, users.username, users.about_me, users.last_seen, users.post_count,
-                              outer_join=(User.__table__, named(users.username)))
-
-
-# The lists, as rows of the columns their pages show (see pagination.Keyset).
-
-@cache
-def timeline_keyset() -> Keyset:
-    """Everyone's posts with their author's name."""
-    return posts_keyset(None)
-
-
-@cache
-def author_keyset() -> Keyset:
-    """One user's posts (:user_id) with their author's name."""
-    return posts_keyset(Post.__table__.c.user_id == bindparam("user_id"))
-
-
-def posts_keyset(condition) -> Keyset:
-    """Posts with their author's name, where `condition` holds (None: all of them)."""
-    posts, users = Post.__table__.c, User.__table__.c
-    stmt = (select(posts.id, posts.body, posts.timestamp, posts.user_id, users.username.label("author_name"))
-            .join_from(Post.__table__, User.__table__, users.id == posts.user_id))
-    if condition is not None:
-        stmt = stmt.where(condition)
-    return Keyset(stmt, posts.timestamp, posts.id)
-
-
 @cache
 def inbox_keyset() -> Keyset:
     """A user's (:user_id) visible conversations with a message: the other person's name, the last
@@ -795,11 +404,6 @@ def thread_keyset() -> Keyset:
 
 
 # The statements of a conversation page, built once.
-
-@cache
-def user_named():
-    """A user by name (:name, a User.name_key)."""
-    return select(User).where(named(User.username))
 
 
 @cache

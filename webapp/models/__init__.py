@@ -1,0 +1,57 @@
+"""The domain, an area a module: users, their sessions, posts, and conversations of private messages.
+
+Each module holds its models and, beside them, the prepared statements of the hot paths that
+read them. The areas import one another in one direction (users, posts, conversations,
+sessions): a model that acts on another area's rows is a method of that area. Everything is
+importable from `webapp.models`.
+"""
+from .common import (
+    ABOUT_ME_MAX_LENGTH,
+    BODY_MAX_LENGTH,
+    EMAIL_MAX_LENGTH,
+    PASSWORD_MAX_LENGTH,
+    PASSWORD_MIN_LENGTH,
+    USER_AGENT_MAX_LENGTH,
+    USERNAME_CHARACTERS,
+    USERNAME_MAX_LENGTH,
+    USERNAME_MIN_LENGTH,
+    USERNAME_PATTERN,
+    UTCDateTime,
+    utcnow,
+)
+from .conversations import (
+    KEPT_UNREAD_COUNT,
+    Conversation,
+    Message,
+    Participant,
+    inbox_keyset,
+    mark_read,
+    partner_and_side,
+    thread_keyset,
+    unread_count_cap,
+    unread_count_query,
+    unread_sum,
+)
+from .posts import Post, author_keyset, timeline_keyset
+from .sessions import (
+    SESSION_TOKEN_PATTERN,
+    UserSession,
+    about_live_session,
+    describe_user_agent,
+    live_session,
+    live_session_user,
+    token_digest,
+    viewer_and_card,
+    viewer_unread,
+)
+from .users import User, named, user_named
+
+__all__ = [
+    "ABOUT_ME_MAX_LENGTH", "BODY_MAX_LENGTH", "EMAIL_MAX_LENGTH", "PASSWORD_MAX_LENGTH", "PASSWORD_MIN_LENGTH",
+    "USER_AGENT_MAX_LENGTH", "USERNAME_CHARACTERS", "USERNAME_MAX_LENGTH", "USERNAME_MIN_LENGTH", "USERNAME_PATTERN",
+    "UTCDateTime", "utcnow", "KEPT_UNREAD_COUNT", "Conversation", "Message", "Participant", "inbox_keyset",
+    "mark_read", "partner_and_side", "thread_keyset", "unread_count_cap", "unread_count_query", "unread_sum",
+    "Post", "author_keyset", "timeline_keyset", "SESSION_TOKEN_PATTERN", "UserSession", "about_live_session",
+    "describe_user_agent", "live_session", "live_session_user", "token_digest", "viewer_and_card", "viewer_unread",
+    "User", "named", "user_named",
+]

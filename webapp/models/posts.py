@@ -1,0 +1,97 @@
+"""Posts: short public notes, and the lists they appear in."""
+from __future__ import annotations
+
+from datetime import datetime
+from functools import cache
+
+from sqlalchemy import ForeignKey, Index, String, bindparam, func, select, update
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from ..pagination import Keyset, Listing
+from .common import BODY_MAX_LENGTH, UTCDateTime, utcnow
+from .users import User
+
+
+class Post(db.Model):
+    """A short public note on the timeline."""
+
+    __tablename__ = "posts"
+    __table_args__ = (
+        Index("ix_posts_timestamp_id", "timestamp", "id"),
+        Index("ix_posts_user_id_timestamp_id", "user_id", "timestamp", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    body: Mapped[str] = mapped_column(String(BODY_MAX_LENGTH))
+    timestamp: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+
+    author: Mapped[User] = relationship(back_populates="posts")
+
+    def __repr__(self) -> str:
+        return f"<Post {self.id} by {self.user_id}>"
+
+    @property
+    def author_name(self) -> str:
+        """The author's username (a listed post's row has it as a column of the same name)."""
+        return self.author.username
+
+    @classmethod
+    def timeline(cls) -> Listing:
+        """Everyone's posts, as rows with their author's name (timeline_keyset)."""
+        return Listing(timeline_keyset(), {})
+
+    @classmethod
+    def by_author(cls, user: User) -> Listing:
+        """One user's posts, as rows (author_keyset)."""
+        return Listing(author_keyset(), {"user_id": user.id})
+
+    @classmethod
+    def publish(cls, author: User, body: str, timestamp: datetime | None = None) -> Post:
+        """Store a new post by `author` (now, or at `timestamp` for demo data) and count it on
+        the author, in one transaction."""
+        post = cls(author=author, body=body, timestamp=timestamp or utcnow())
+        db.session.add(post)
+        db.session.flush()  # an author not saved yet (demo data) gets its id: the count needs it
+        # In SQL (post_count + 1): two posts published at once both count.
+        db.session.execute(update(User).where(User.id == post.user_id).values(post_count=User.post_count + 1))
+        db.session.commit()
+        return post
+
+    @classmethod
+    def recount(cls, user_ids: list[int] | None = None) -> int:
+        """Set the stored post count of these users (None: everyone) to their number of posts, for
+        posts that did not come through Post.publish (a bulk load, a fix by hand); returns how
+        many counts were wrong."""
+        counted = select(func.count(cls.id)).where(cls.user_id == User.id).scalar_subquery()
+        wrong = update(User).where(User.post_count != counted).values(post_count=counted)
+        if user_ids is not None:
+            wrong = wrong.where(User.id.in_(user_ids))
+        fixed = db.session.execute(wrong.execution_options(synchronize_session=False)).rowcount
+        db.session.commit()
+        return fixed
+
+
+# The lists, as rows of the columns their pages show (see pagination.Keyset).
+
+@cache
+def timeline_keyset() -> Keyset:
+    """Everyone's posts with their author's name."""
+    return posts_keyset(None)
+
+
+@cache
+def author_keyset() -> Keyset:
+    """One user's posts (:user_id) with their author's name."""
+    return posts_keyset(Post.__table__.c.user_id == bindparam("user_id"))
+
+
+def posts_keyset(condition) -> Keyset:
+    """Posts with their author's name, where `condition` holds (None: all of them)."""
+    posts, users = Post.__table__.c, User.__table__.c
+    stmt = (select(posts.id, posts.body, posts.timestamp, posts.user_id, users.username.label("author_name"))
+            .join_from(Post.__table__, User.__table__, users.id == posts.user_id))
+    if condition is not None:
+        stmt = stmt.where(condition)
+    return Keyset(stmt, posts.timestamp, posts.id)

@@ -1,0 +1,97 @@
+"""People: their accounts and profiles, and finding them by name."""
+from __future__ import annotations
+
+from datetime import datetime
+from functools import cache
+from typing import TYPE_CHECKING, ClassVar
+
+from flask import abort
+from flask_login import UserMixin
+from sqlalchemy import Index, String, bindparam, func, select
+from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
+
+from ..extensions import db
+from .common import ABOUT_ME_MAX_LENGTH, EMAIL_MAX_LENGTH, USERNAME_MAX_LENGTH, USERNAME_PATTERN, UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from .posts import Post
+    from .sessions import UserSession
+
+
+class User(UserMixin, db.Model):
+    """A registered person: their account and their profile."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(USERNAME_MAX_LENGTH))
+    email: Mapped[str] = mapped_column(String(EMAIL_MAX_LENGTH), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    about_me: Mapped[str] = mapped_column(String(ABOUT_ME_MAX_LENGTH), default="")
+    last_seen: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Kept by Post.publish in the post's own transaction: a card reads one row, however many
+    # posts its person wrote, instead of counting them.
+    post_count: Mapped[int] = mapped_column(default=0, server_default="0")
+
+    posts: WriteOnlyMapped[Post] = relationship(back_populates="author", passive_deletes=True)
+
+    # Set when a request's session is loaded (UserSession.user_for) or started at login: the
+    # cookie's identifier and its record. Flask-Login stores get_id() in both cookies.
+    session_token: ClassVar[str | None] = None
+    current_session: ClassVar[UserSession | None] = None
+
+    def __repr__(self) -> str:
+        return f"<User {self.username}>"
+
+    def get_id(self) -> str:
+        """What the session and remember cookies carry: this session's random identifier, never
+        the user's id, so ending the session on the server ends both cookies."""
+        if not self.session_token:
+            raise RuntimeError("sign in through UserSession.start: a user has no id of its own to put in a cookie")
+        return self.session_token
+
+    @staticmethod
+    def name_key(username: str) -> str | None:
+        """What a lookup by name compares with lower(username) (its index): the name lower-cased;
+        None for a name no user can have: callers skip the query, or let it match no one (and
+        PostgreSQL never sees a NUL)."""
+        return username.lower() if USERNAME_PATTERN.fullmatch(username) else None
+
+    @classmethod
+    def by_username(cls, username: str) -> User | None:
+        """Find a user by name without regard to case."""
+        key = cls.name_key(username)
+        return None if key is None else db.session.scalar(user_named(), {"name": key})
+
+    @classmethod
+    def by_username_or_404(cls, username: str) -> User:
+        """The user with this name (any case), or a 404 page."""
+        user = cls.by_username(username)
+        if user is None:
+            abort(404)
+        return user
+
+    @classmethod
+    def by_email(cls, email: str) -> User | None:
+        """Find a user by e-mail address, which is stored lowercased."""
+        return db.session.scalar(select(cls).where(cls.email == email.strip().lower()))
+
+    def update_profile(self, username: str, about_me: str) -> None:
+        """Change the name and 'about me' (the caller commits, to report a name taken meanwhile)."""
+        self.username = username
+        self.about_me = about_me
+
+# Usernames are unique without regard to case: "Alice" and "alice" are one account.
+Index("uq_users_username_lower", func.lower(User.username), unique=True)
+
+
+def named(username_column):
+    """The condition of a lookup by name: lower(username) (its unique index) equals :name, a
+    User.name_key."""
+    return func.lower(username_column) == bindparam("name")
+
+
+@cache
+def user_named():
+    """A user by name (:name, a User.name_key)."""
+    return select(User).where(named(User.username))
