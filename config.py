@@ -28,6 +28,8 @@ class Config:
 
     POSTS_PER_PAGE = 10
     MESSAGES_PER_PAGE = 10
+    # How many people the search for someone to write to (/messages/new) shows.
+    PEOPLE_SEARCH_RESULTS = 10
     NOTIFICATION_POLL_SECONDS = 10
     # A poll that takes longer than this is abandoned; the next one starts afresh.
     POLL_TIMEOUT_MS = 8000
@@ -103,6 +105,7 @@ ENVIRONMENT = {
     "SQLITE_BUSY_TIMEOUT_MS": ["SQLITE_BUSY_TIMEOUT_MS"],
     "POSTS_PER_PAGE": ["POSTS_PER_PAGE"],
     "MESSAGES_PER_PAGE": ["MESSAGES_PER_PAGE"],
+    "PEOPLE_SEARCH_RESULTS": ["PEOPLE_SEARCH_RESULTS"],
     "NOTIFICATION_POLL_SECONDS": ["NOTIFICATION_POLL_SECONDS"],
     "POLL_TIMEOUT_MS": ["POLL_TIMEOUT_MS"],
     "POPOVER_DELAY_MS": ["POPOVER_DELAY_MS"],

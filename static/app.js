@@ -1,6 +1,6 @@
 // The little JavaScript the app needs; htmx does the rest. Loaded with defer, under a strict CSP
 // (no inline script, no eval), so htmx trigger filters are not available: these listeners do
-// their work instead.
+// their work instead. It runs once the document is parsed and before htmx processes it.
 (function () {
   "use strict";
 
@@ -12,12 +12,15 @@
     return element.matches(".user-link");
   }
 
+  // ---- Polls ----------------------------------------------------------------------------------
+
   // A popover card is fetched once, and only if the pointer or focus is still on its name
-  // when the show delay ends (a mouse passing over a list fires no request).
+  // when the show delay ends (a mouse passing over a list fires no request). On a touch screen
+  // a tap on a name opens the profile: no card.
   function popoverWanted(link) {
     var card = link.nextElementSibling;
     var loaded = card && card.childElementCount > 0;
-    return !loaded && (link.matches(":hover") || link === document.activeElement);
+    return !loaded && lastPointer !== "touch" && (link.matches(":hover") || link === document.activeElement);
   }
 
   // A poll that fails (the server is down or sick: a 5xx, a timeout, no answer) waits before
@@ -58,6 +61,15 @@
     }
   });
 
+  // A hidden tab that comes back asks at once.
+  document.addEventListener("visibilitychange", function () {
+    if (!document.hidden) {
+      document.querySelectorAll("[data-poll]").forEach(function (element) {
+        htmx.trigger(element, "poll");
+      });
+    }
+  });
+
   // An error answer is swapped only where the server said to put it (HX-Retarget or HX-Reswap):
   // the app's own errors land in #alerts; anything else (a proxy's 502, say) leaves the form,
   // the badge and what the user typed alone.
@@ -68,25 +80,315 @@
     }
   });
 
-  // A conversation's poll and a reply can both bring the same new message: keep the first copy.
-  document.addEventListener("htmx:oobAfterSwap", function () {
-    var seen = {};
-    document.querySelectorAll("#thread-items > .thread-message").forEach(function (item) {
-      if (seen[item.id]) {
-        item.remove();
+  // ---- Times ----------------------------------------------------------------------------------
+
+  // The server writes times in UTC (so the page reads right without JavaScript); here they
+  // become the reader's own: a message's clock time, its day, every tooltip, and relative
+  // times ("5 minutes ago") that keep up with the clock.
+  var clockFormat = new Intl.DateTimeFormat([], {hour: "numeric", minute: "2-digit"});
+  var fullFormat = new Intl.DateTimeFormat([], {dateStyle: "full", timeStyle: "short"});
+  var weekdayFormat = new Intl.DateTimeFormat("en-GB", {weekday: "long"});
+  var dateFormat = new Intl.DateTimeFormat("en-GB", {day: "numeric", month: "long", year: "numeric"});
+  var UNITS = [[365 * 86400, "year"], [30 * 86400, "month"], [7 * 86400, "week"], [86400, "day"],
+               [3600, "hour"], [60, "minute"]];
+
+  // The same words as the server's timefmt.relative_time.
+  function relativeTime(date) {
+    var seconds = Math.floor((Date.now() - date.getTime()) / 1000);
+    if (seconds < 45) {
+      return "just now";
+    }
+    for (var i = 0; i < UNITS.length; i++) {
+      if (seconds >= UNITS[i][0]) {
+        var count = Math.floor(seconds / UNITS[i][0]);
+        return count + " " + UNITS[i][1] + (count === 1 ? "" : "s") + " ago";
       }
-      seen[item.id] = true;
+    }
+    return "1 minute ago";
+  }
+
+  function localTimes(root) {
+    root.querySelectorAll("time.relative, time.clock").forEach(function (time) {
+      var date = new Date(time.getAttribute("datetime"));
+      if (isNaN(date)) {
+        return;
+      }
+      time.title = fullFormat.format(date);
+      time.textContent = time.classList.contains("clock") ? clockFormat.format(date) : relativeTime(date);
     });
+  }
+  window.setInterval(function () {
+    localTimes(document);
+  }, 60000);
+
+  function pad(number) {
+    return (number < 10 ? "0" : "") + number;
+  }
+
+  function dayKey(date) {
+    return date.getFullYear() + "-" + pad(date.getMonth() + 1) + "-" + pad(date.getDate());
+  }
+
+  function dayLabel(date) {
+    var today = new Date();
+    var midnight = new Date(today.getFullYear(), today.getMonth(), today.getDate());
+    var daysAgo = Math.round((midnight - new Date(date.getFullYear(), date.getMonth(), date.getDate())) / 86400000);
+    if (daysAgo === 0) {
+      return "Today";
+    }
+    if (daysAgo === 1) {
+      return "Yesterday";
+    }
+    return daysAgo > 1 && daysAgo < 7 ? weekdayFormat.format(date) : dateFormat.format(date);
+  }
+
+  function daySeparator(date) {
+    var item = document.createElement("li");
+    item.className = "thread-entry day-separator";
+    item.dataset.day = dayKey(date);
+    var time = document.createElement("time");
+    time.className = "day";
+    time.setAttribute("datetime", dayKey(date));
+    time.textContent = dayLabel(date);
+    item.appendChild(time);
+    return item;
+  }
+
+  // ---- A conversation -------------------------------------------------------------------------
+
+  // Messages of one sender a few minutes apart form a run (drawn close together).
+  var RUN_GAP_MS = 10 * 60 * 1000;
+
+  // The thread as one sequence (its history list, then its live list), regrouped in the reader's
+  // time zone after every change: a day separator before each day's first message, runs, one
+  // "New" divider, each message once (a poll and a reply can bring the same one).
+  function normaliseThread() {
+    var thread = document.getElementById("thread");
+    if (!thread) {
+      return;
+    }
+    thread.querySelectorAll(".day-separator").forEach(function (separator) {
+      separator.remove();
+    });
+    thread.querySelectorAll(".new-divider").forEach(function (divider, index) {
+      if (index > 0) {
+        divider.remove();
+      }
+    });
+    var seen = {};
+    var previous = null;
+    thread.querySelectorAll(".thread-message").forEach(function (message) {
+      if (seen[message.id]) {
+        message.remove();
+        return;
+      }
+      seen[message.id] = true;
+      var date = new Date(message.querySelector("time.clock").getAttribute("datetime"));
+      var day = dayKey(date);
+      var newDay = !previous || previous.day !== day;
+      var newRun = newDay || previous.sender !== message.dataset.sender || date - previous.date > RUN_GAP_MS;
+      message.classList.toggle("run-start", newRun);
+      if (newDay) {
+        var before = message.previousElementSibling;
+        var place = before && before.classList.contains("new-divider") ? before : message;
+        place.parentNode.insertBefore(daySeparator(date), place);
+      }
+      previous = {day: day, sender: message.dataset.sender, date: date};
+    });
+    localTimes(thread);
+  }
+
+  function atBottom() {
+    return window.innerHeight + window.scrollY >= document.documentElement.scrollHeight - 80;
+  }
+
+  // Every scroll the page makes is instant: Bootstrap asks for smooth scrolling, and a scroll
+  // still animating when htmx looks at what is in view would load pages nobody scrolled to.
+  function scrollToBottom() {
+    window.scrollTo({top: document.documentElement.scrollHeight, behavior: "instant"});
+  }
+
+  // A conversation opens where the reader left off: at the message its address names (one just
+  // sent), at the "New" divider, or at its newest message. The page placed by the read marker
+  // puts its own address in the history (data-pin-url), so Back shows it again, not a later one.
+  function openConversation() {
+    var thread = document.getElementById("thread");
+    if (!thread) {
+      return;
+    }
+    if (thread.dataset.pinUrl && !window.location.search) {
+      window.history.replaceState(window.history.state, "", thread.dataset.pinUrl + window.location.hash);
+    }
+    normaliseThread();
+    var named = window.location.hash && document.getElementById(window.location.hash.slice(1));
+    var target = named && named !== document.getElementById("thread-end") ? named : null;
+    target = target || (!named && thread.querySelector(".new-divider"));
+    if (target) {
+      target.scrollIntoView({block: target.classList.contains("new-divider") ? "start" : "center", behavior: "instant"});
+    } else {
+      scrollToBottom();
+    }
+  }
+
+  // Older messages are put above what the reader is looking at: keep that where it was.
+  // (The browser's own scroll anchoring is off on this page: it does nothing at the very top.)
+  var keptInView = null;
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var target = event.detail.target;
+    if (target && target.id === "thread-older") {
+      var anchor = document.querySelector("#thread .thread-message");  // a message: day separators are redrawn
+      keptInView = anchor && {element: anchor, top: anchor.getBoundingClientRect().top};
+    }
   });
 
+  // New messages appended: a reader at the bottom follows them down; one scrolled up gets a
+  // "New messages" button instead, and they stay unread until they have been in view.
+  var followNew = false;
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var elt = event.detail.requestConfig && event.detail.requestConfig.elt;
+    if (elt && (elt.id === "thread-poller" || elt.id === "reply-form")) {
+      followNew = elt.id === "reply-form" || atBottom();
+    }
+  });
+
+  document.addEventListener("htmx:oobAfterSwap", function (event) {
+    if (event.detail.target && event.detail.target.id === "thread-items") {
+      normaliseThread();
+      if (followNew) {
+        scrollToBottom();
+      } else if (document.querySelector("#thread-items .thread-message[hx-post]")) {
+        document.getElementById("jump-to-new").hidden = false;
+      }
+    }
+  });
+
+  document.addEventListener("htmx:afterSwap", function () {
+    normaliseThread();  // a loader's swap replaces the loader itself: ask the page, not the target
+    if (keptInView && keptInView.element.isConnected) {
+      window.scrollBy({top: keptInView.element.getBoundingClientRect().top - keptInView.top, behavior: "instant"});
+    }
+    keptInView = null;
+  });
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("#jump-to-new");
+    if (button) {
+      button.hidden = true;
+      var first = document.querySelector("#thread-items .thread-message[hx-post]");
+      (first || document.getElementById("thread-end")).scrollIntoView({block: "center", behavior: "instant"});
+    }
+  });
+
+  window.addEventListener("scroll", function () {
+    var button = document.getElementById("jump-to-new");
+    if (button && !button.hidden && atBottom()) {
+      button.hidden = true;
+    }
+  }, {passive: true});
+
+  // The composer: Enter sends (unless Send is disabled), Shift+Enter breaks the line; an input
+  // method that is composing a character keeps its Enter.
+  document.addEventListener("keydown", function (event) {
+    var field = event.target;
+    if (event.key !== "Enter" || event.shiftKey || event.altKey || event.ctrlKey || event.metaKey ||
+        event.isComposing || event.keyCode === 229 || !field.matches || !field.matches("textarea[data-enter-sends]")) {
+      return;
+    }
+    event.preventDefault();
+    var button = field.form.querySelector("button[type=submit]");
+    if (!button.disabled) {
+      field.form.requestSubmit(button);
+    }
+  });
+
+  // ---- Forms ----------------------------------------------------------------------------------
+
+  // The character counter: a hint with data-limit counts what the server counts (characters,
+  // once trimmed), so 140 emoji fit and 141 letters do not. The form's submit button waits
+  // while the text is too long, or empty where it is required.
+  function limitedHint(field) {
+    var ids = (field.getAttribute("aria-describedby") || "").split(" ");
+    for (var i = 0; i < ids.length; i++) {
+      var hint = ids[i] && document.getElementById(ids[i]);
+      if (hint && hint.dataset.limit) {
+        return hint;
+      }
+    }
+    return null;
+  }
+
+  function updateCounter(field, typed) {
+    var hint = limitedHint(field);
+    if (!hint) {
+      return;
+    }
+    var limit = Number(hint.dataset.limit);
+    var used = Array.from(field.value.trim()).length;
+    if (typed) {
+      hint.textContent = used + " of " + limit + " characters" + (used > limit ? ": too long" : "");
+    }
+    hint.classList.toggle("text-danger", used > limit);
+    var button = field.form && field.form.querySelector("button[type=submit]");
+    if (button) {
+      button.disabled = (used === 0 && field.required) || used > limit;
+    }
+  }
+
+  function updateCounters(root) {
+    root.querySelectorAll("textarea[aria-describedby]").forEach(function (field) {
+      updateCounter(field, field.value.length > 0);
+    });
+  }
+
+  document.addEventListener("input", function (event) {
+    if (event.target.matches && event.target.matches("textarea, input")) {
+      updateCounter(event.target, true);
+    }
+  });
+
+  // ---- Focus after a swap ---------------------------------------------------------------------
+
   // Focus goes where the next action is after a swap: the first invalid field after a 422; the
-  // list itself (its accessible name is read) after a pager link swapped it; a field marked
-  // autofocus (the emptied message field after sending) htmx focuses by itself.
+  // list itself (its accessible name is read) after a pager link swapped it; the element a form
+  // names (data-focus-after: the row it changed), or the row after it when the row is gone; a
+  // field marked autofocus (the emptied message field after sending) htmx focuses by itself.
   // (afterSettle fires on the new content itself, which for an outerHTML swap replaced the target.)
+  var focusAfter = null;
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var elt = event.detail.requestConfig && event.detail.requestConfig.elt;
+    var target = event.detail.target;
+    if (elt && elt.dataset && elt.dataset.focusAfter && target) {
+      var row = target.closest("li") || target;
+      var next = sibling(row, "nextElementSibling") || sibling(row, "previousElementSibling");
+      focusAfter = {selector: elt.dataset.focusAfter, fallback: next && next.querySelector("a[href]"),
+                    list: row.closest("[tabindex]")};
+    }
+  });
+
+  // The nearest row of the same kind beside `row` ("nextElementSibling" or "previousElementSibling").
+  function sibling(row, direction) {
+    var other = row[direction];
+    while (other && other.className.split(" ")[0] !== row.className.split(" ")[0]) {
+      other = other[direction];
+    }
+    return other;
+  }
+
   document.addEventListener("htmx:afterSettle", function (event) {
     var target = event.target;
     if (!target || !target.isConnected || !target.querySelector) {
       return;
+    }
+    updateCounters(target);
+    localTimes(target);
+    if (focusAfter) {
+      var wanted = document.querySelector(focusAfter.selector) ||
+                   (focusAfter.fallback && focusAfter.fallback.isConnected ? focusAfter.fallback : focusAfter.list);
+      focusAfter = null;
+      if (wanted) {
+        wanted.focus({preventScroll: true});
+        return;
+      }
     }
     var invalid = target.querySelector("[aria-invalid=true]");
     if (invalid) {
@@ -114,9 +416,9 @@
       (!document.activeElement || document.activeElement === document.body);
   }
 
-  // A swap that removed the focused element and put nothing in its place (a hidden conversation's
-  // row): the focus goes to the main region rather than to the top of the document.
-  // (Checked once the swap has settled, after the rule above had its chance.)
+  // A swap that removed the focused element and put nothing in its place: the focus goes to the
+  // main region rather than to the top of the document. (Checked once the swap has settled,
+  // after the rules above had their chance.)
   document.addEventListener("htmx:afterSwap", function () {
     window.setTimeout(function () {
       if (focusWasLost()) {
@@ -125,35 +427,65 @@
     }, 50);
   });
 
-  // The character counter: a hint with data-limit counts what the server counts (characters,
-  // once trimmed), so 140 emoji fit and 141 letters do not.
-  function updateCounter(field) {
-    var ids = (field.getAttribute("aria-describedby") || "").split(" ");
-    ids.forEach(function (id) {
-      var hint = id && document.getElementById(id);
-      if (!hint || !hint.dataset.limit) {
-        return;
-      }
-      var limit = Number(hint.dataset.limit);
-      var used = Array.from(field.value.trim()).length;
-      hint.textContent = used + " of " + limit + " characters" + (used > limit ? ": too long" : "");
-      hint.classList.toggle("text-danger", used > limit);
-    });
+  // ---- The people search ----------------------------------------------------------------------
+
+  // An ARIA combobox: the focus stays in the field, the arrow keys move through the people
+  // (aria-activedescendant), Enter opens the conversation with the one chosen, Escape lets go.
+  function peopleOptions() {
+    return Array.from(document.querySelectorAll("#people-results [role=option]"));
   }
-  document.addEventListener("input", function (event) {
-    if (event.target.matches && event.target.matches("textarea, input")) {
-      updateCounter(event.target);
+
+  function choosePerson(field, option) {
+    peopleOptions().forEach(function (each) {
+      each.setAttribute("aria-selected", each === option ? "true" : "false");
+      each.classList.toggle("active", each === option);
+    });
+    if (option) {
+      field.setAttribute("aria-activedescendant", option.id);
+      option.scrollIntoView({block: "nearest"});
+    } else {
+      field.removeAttribute("aria-activedescendant");
+    }
+  }
+
+  document.addEventListener("keydown", function (event) {
+    var field = event.target;
+    if (!field.matches || !field.matches("input[role=combobox]")) {
+      return;
+    }
+    var options = peopleOptions();
+    var active = document.getElementById(field.getAttribute("aria-activedescendant") || "");
+    var index = options.indexOf(active);
+    if ((event.key === "ArrowDown" || event.key === "ArrowUp") && options.length) {
+      event.preventDefault();
+      var step = event.key === "ArrowDown" ? 1 : -1;
+      choosePerson(field, options[(index + step + options.length) % options.length]);
+    } else if (event.key === "Enter" && active) {
+      event.preventDefault();
+      window.location.assign(active.href);
+    } else if (event.key === "Escape" && active) {
+      choosePerson(field, null);
     }
   });
 
-  // A hidden tab that comes back asks at once.
-  document.addEventListener("visibilitychange", function () {
-    if (!document.hidden) {
-      document.querySelectorAll("[data-poll]").forEach(function (element) {
-        htmx.trigger(element, "poll");
+  function settlePeopleResults() {
+    var field = document.querySelector("input[role=combobox]");
+    if (field) {
+      var options = peopleOptions();
+      options.forEach(function (option) {
+        option.tabIndex = -1;  // the focus stays in the field
       });
+      field.setAttribute("aria-expanded", options.length ? "true" : "false");
+      field.removeAttribute("aria-activedescendant");
+    }
+  }
+  document.addEventListener("htmx:afterSwap", function (event) {
+    if (event.target.id === "people-results") {
+      settlePeopleResults();  // at once: the arrow keys may already be moving through the new list
     }
   });
+
+  // ---- Popover cards ----------------------------------------------------------------------------
 
   // A card adds no Tab stops: crossing a timeline by Tab visits each name once. The down arrow
   // on a name enters its card (up and down move through the card's links, up from the first
@@ -180,30 +512,11 @@
     (next < 0 ? wrapper.querySelector(".user-link") : items[next]).focus();
   });
 
-  // Touch: the first tap on a name shows its card (loading it once), the second follows the
-  // link; a tap elsewhere closes it. With JS off the name is a plain link to the profile.
+  // The kind of pointer last used: on a touch screen a name is a plain link to the profile.
   var lastPointer = "mouse";
   document.addEventListener("pointerdown", function (event) {
     lastPointer = event.pointerType;
-    document.querySelectorAll(".user-popover.open").forEach(function (wrapper) {
-      if (!wrapper.contains(event.target)) {
-        wrapper.classList.remove("open");
-      }
-    });
   }, true);
-  document.addEventListener("click", function (event) {
-    var link = event.target.closest && event.target.closest(".user-link");
-    if (!link || lastPointer !== "touch") {
-      return;
-    }
-    var wrapper = link.closest(".user-popover");
-    if (wrapper.classList.contains("open")) {
-      return;
-    }
-    event.preventDefault();
-    wrapper.classList.add("open");
-    link.focus();  // hx-trigger "focus" loads the card, once
-  });
 
   // Escape closes the open popover card; it may show again once pointer and focus have left.
   document.addEventListener("keydown", function (event) {
@@ -219,10 +532,22 @@
     });
   });
 
-  // The account menu (a <details>): Escape closes it and puts the focus back on its summary; a
-  // click or a focus move outside it closes it too, as any menu does.
+  function undismiss(event) {
+    var wrapper = event.target.closest && event.target.closest(".user-popover.dismissed");
+    if (wrapper && !wrapper.contains(event.relatedTarget)) {
+      wrapper.classList.remove("dismissed");
+    }
+  }
+  document.addEventListener("mouseout", undismiss);
+  document.addEventListener("focusout", undismiss);
+
+  // ---- Menus ----------------------------------------------------------------------------------
+
+  // The account menu and the small menus of actions (a <details> each): Escape closes the one
+  // with the focus and puts the focus back on its summary; a click or a focus move outside a
+  // menu closes it, as any menu does.
   function closeMenus(except) {
-    document.querySelectorAll(".account-menu details[open]").forEach(function (menu) {
+    document.querySelectorAll("details.menu[open]").forEach(function (menu) {
       if (!menu.contains(except)) {
         menu.removeAttribute("open");
       }
@@ -230,7 +555,7 @@
   }
   document.addEventListener("keydown", function (event) {
     var menu = event.key === "Escape" && document.activeElement && document.activeElement.closest &&
-               document.activeElement.closest(".account-menu details[open]");
+               document.activeElement.closest("details.menu[open]");
     if (menu) {
       menu.removeAttribute("open");
       menu.querySelector("summary").focus();
@@ -243,12 +568,12 @@
     closeMenus(event.target);
   });
 
-  function undismiss(event) {
-    var wrapper = event.target.closest && event.target.closest(".user-popover.dismissed");
-    if (wrapper && !wrapper.contains(event.relatedTarget)) {
-      wrapper.classList.remove("dismissed");
-    }
-  }
-  document.addEventListener("mouseout", undismiss);
-  document.addEventListener("focusout", undismiss);
+  // ---- On load --------------------------------------------------------------------------------
+
+  // Before htmx processes the page (it does on DOMContentLoaded): a conversation is scrolled to
+  // where it opens first, so a loader at its top is only "revealed" when the reader scrolls up.
+  openConversation();
+  localTimes(document);
+  updateCounters(document);
+  settlePeopleResults();
 })();

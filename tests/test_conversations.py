@@ -1,4 +1,5 @@
 """Conversations: the inbox, a thread with its own read position, replies, live updates, privacy."""
+import json
 import threading
 from datetime import timedelta
 
@@ -16,7 +17,7 @@ def bodies(page, selector="#thread-items .body-text") -> list[str]:
 
 
 def inbox_previews(page) -> list[str]:
-    return [" ".join(node.get_text().split()) for node in page.select("#conversation-list li.conversation .conversation-link")]
+    return [" ".join(node.get_text().split()) for node in page.select("#conversation-list li.conversation .conversation-preview")]
 
 
 def badge_count(client) -> str:
@@ -47,11 +48,18 @@ def test_the_inbox_lists_conversations_latest_activity_first(client, alice, add_
     page = soup(client.get("/messages"))
     assert inbox_previews(page) == ["You: my reply", "newer"]
     first = page.select_one("#conversation-list li.conversation")
-    assert first.select_one("a.user-link")["href"] == "/user/bob"
-    assert first.select_one("img.avatar")["src"] == "/user/bob/avatar.svg"
-    assert first.select_one("a.conversation-link")["href"] == "/messages/with/bob"
-    assert first.select_one("time")["datetime"]
-    assert first.select_one(".badge").get_text(" ", strip=True) == "1 unread"
+    # The whole row is one link, from a page that opens at the first unread message.
+    link = first.select_one("a.conversation-link")
+    assert link["href"] == "/messages/with/bob#new"
+    assert link.select_one("img.avatar")["src"] == "/user/bob/avatar.svg"
+    assert link.select_one(".conversation-name").get_text() == "bob"
+    assert link.select_one("time")["datetime"]
+    assert link.select_one(".badge").get_text(" ", strip=True) == "1 unread"
+    assert first.select("a") == [link], "no link inside the row's link"
+    # Read conversations open at their end.
+    assert page.select("a.conversation-link")[1]["href"] == "/messages/with/carol#new"
+    client.get("/messages/with/carol")
+    assert soup(client.get("/messages")).select("a.conversation-link")[1]["href"] == "/messages/with/carol#thread-end"
 
 
 def test_opening_the_inbox_marks_nothing_read(client, app, alice, add_message):
@@ -189,25 +197,34 @@ def test_two_tabs_reading_at_once_leave_the_count_exact(app, alice, add_message)
 
 def test_replying_in_place_with_htmx(client, app, alice, add_message):
     add_message("bob", "alice", "ping")
-    token = soup(client.get("/messages/with/bob")).select_one("input[name=submission_token]")["value"]
-    response = client.post("/messages/with/bob", data={"message": "pong", "submission_token": token}, headers=HTMX)
+    page = soup(client.get("/messages/with/bob"))
+    token = page.select_one("input[name=submission_token]")["value"]
+    assert page.select_one("form#reply-form")["hx-include"] == "#thread-after"
+    after = page.select_one("#thread-poller #thread-after")["value"]
+    add_message("bob", "alice", "meanwhile")  # arrives before the next poll
+    data = {"message": "pong", "submission_token": token, "after": after}
+    response = client.post("/messages/with/bob", data=data, headers=HTMX)
     assert response.status_code == 200 and is_fragment(response)
-    page = soup(response)
-    form = page.select_one("form#reply-form")
+    answer = soup(response)
+    form = answer.select_one("form#reply-form")
     textarea = form.select_one("textarea[name=message]")
     assert textarea.get_text().strip() == "" and textarea.has_attr("autofocus")
     assert form.select_one("input[name=submission_token]")["value"] != token
-    thread = page.select_one("#thread[hx-swap-oob]")
-    assert bodies(thread) == ["ping", "pong"]
+    # Appended after the page's newest message: what arrived meanwhile (new, read once seen), then the reply.
+    appended = answer.select_one("[hx-swap-oob='beforeend:#thread-items']")
+    assert bodies(appended, ".body-text") == ["meanwhile", "pong"]
+    assert appended.select_one("li.message-new")["hx-post"] == "/messages/with/bob/read"
+    assert answer.select_one("#thread-poller[hx-swap-oob] #thread-after")["value"] != after
+    assert unread(app, "alice") == 1, "the reply's answer shows it; it counts once it was in view"
     # The same form sent twice is one message.
-    client.post("/messages/with/bob", data={"message": "pong", "submission_token": token}, headers=HTMX)
+    client.post("/messages/with/bob", data=data, headers=HTMX)
     with app.app_context():
-        assert db.session.scalar(select(func.count(Message.id))) == 2
+        assert db.session.scalar(select(func.count(Message.id))) == 3
 
 
 def test_replying_without_javascript_is_post_redirect_get(client, alice, add_message):
     response = client.post("/messages/with/bob", data={"message": "hello there"})
-    assert response.status_code == 303 and response.headers["Location"] == "/messages/with/bob"
+    assert response.status_code == 303 and response.headers["Location"].startswith("/messages/with/bob#message-")
     assert bodies(soup(client.get("/messages/with/bob"))) == ["hello there"]
 
 
@@ -256,7 +273,7 @@ def test_a_user_never_reaches_a_conversation_of_two_other_people(client, app, al
 def test_hostile_text_is_escaped_in_the_preview_and_the_thread(client, alice, add_message):
     hostile = '<img src=x onerror=alert(1)> <div hx-get="/auth/logout" hx-trigger="load">"\'</div>'
     add_message("bob", "alice", hostile)
-    preview = soup(client.get("/messages")).select_one("a.conversation-link")
+    preview = soup(client.get("/messages")).select_one(".conversation-preview")
     assert preview.find("img") is None and preview.find("div") is None and "<img" in preview.get_text()
     body = soup(client.get("/messages/with/bob")).select_one("#thread-items .body-text")
     assert body.get_text() == hostile and body.find("img") is None
@@ -283,21 +300,67 @@ def test_a_conversation_page_costs_the_same_queries_for_1_and_50_messages(client
 
 # Live while open
 
-def test_the_poll_brings_new_messages_marks_them_read_and_moves_on(client, app, alice, add_message):
+def poll(client, page_or_update) -> "Response":
+    """The poll an open conversation makes: its URL, with the newest message it shows (`after`)."""
+    poller = page_or_update.select_one("#thread-poller")
+    return client.get(poller["hx-get"], query_string={"after": poller.select_one("#thread-after")["value"]},
+                      headers=HTMX)
+
+
+def read_marker(client, message) -> "Response":
+    """What htmx posts once an appended message has been in view."""
+    return client.post(message["hx-post"], data=json.loads(message["hx-vals"]), headers=HTMX)
+
+
+def test_the_poll_appends_new_messages_that_count_read_once_seen(client, app, alice, add_message):
     add_message("bob", "alice", "first")
     page = soup(client.get("/messages/with/bob"))
     poller = page.select_one("#thread-poller")
-    assert "every" in poller["hx-trigger"] and poller.has_attr("data-poll")
-    url = poller["hx-get"]
-    assert client.get(url, headers=HTMX).status_code == 204
+    assert "every" in poller["hx-trigger"] and poller.has_attr("data-poll") and poller["hx-include"] == "#thread-after"
+    assert poll(client, page).status_code == 204
     add_message("bob", "alice", "second")
-    response = client.get(url, headers=HTMX)
+    response = poll(client, page)
     assert response.status_code == 200
     update = soup(response)
     assert bodies(update, ".thread-message .body-text") == ["second"]
     assert update.select_one("[hx-swap-oob='beforeend:#thread-items']") is not None
-    moved = update.select_one("#thread-poller[hx-swap-oob]")["hx-get"]
-    assert moved != url and client.get(moved, headers=HTMX).status_code == 204
+    assert unread(app, "alice") == 1, "appended is not seen: the reader may be scrolled up"
+    appended = update.select_one("li.thread-message")
+    assert "intersect once" in appended["hx-trigger"] and appended["hx-swap"] == "none"
+    assert poll(client, update).status_code == 204, "the poller moved past it"
+    answer = read_marker(client, appended)
+    assert answer.status_code == 200 and unread(app, "alice") == 0
+    assert soup(answer).select_one("#unread-badge[hx-swap-oob]").get_text(" ", strip=True).startswith("0")
+
+
+def test_a_read_marker_counts_nothing_across_a_gap_or_another_conversation(client, app, alice, add_message,
+                                                                             make_user):
+    make_user("carol")
+    add_message("bob", "alice", "seen")
+    client.get("/messages/with/bob")
+    first, second = add_message("bob", "alice", "unseen"), add_message("bob", "alice", "third")
+    from_carol = add_message("carol", "alice", "carol's")
+    post = lambda through, shown_after, who="bob": client.post(  # noqa: E731
+        f"/messages/with/{who}/read", data={"through": through, "shown_after": shown_after}, headers=HTMX)
+    assert post(second, first).status_code == 200 and unread(app, "alice") == 3, "'unseen' was never shown"
+    assert post(from_carol, 0).status_code == 200 and unread(app, "alice") == 3, "carol's is not in this conversation"
+    assert post(first, 0, who="carol").status_code == 200 and unread(app, "alice") == 3
+    for data in ({"through": "x", "shown_after": 0}, {"through": 0, "shown_after": 0}, {"through": first},
+                 {"through": 2**31, "shown_after": 0}):
+        response = client.post("/messages/with/bob/read", data=data, headers=HTMX)
+        assert response.status_code == 400 and response.headers["HX-Retarget"] == "#alerts"
+    assert client.post("/messages/with/dave/read", data={"through": 1, "shown_after": 0}).status_code == 404
+    assert post(second, 0).status_code == 200 and unread(app, "alice") == 1
+
+
+def test_a_read_marker_costs_four_statements(client, app, alice, add_message, sql_statements):
+    add_message("bob", "alice", "seen")
+    client.get("/messages/with/bob")
+    message = add_message("bob", "alice", "appended")
+    with sql_statements() as statements:
+        client.post("/messages/with/bob/read", data={"through": message, "shown_after": 0}, headers=HTMX)
+    # The viewer with their session and count, the other person with my side, the marker, the new count.
+    assert len(statements) <= 4, statements
     assert unread(app, "alice") == 0
 
 
@@ -306,9 +369,9 @@ def test_an_older_page_does_not_poll(client, app, alice, add_message):
     seed_thread(add_message, "bob", "alice", 5)
     client.post("/messages/read-all")
     page = soup(client.get("/messages/with/bob"))
-    assert page.select_one("#thread-poller") is not None
+    assert page.select_one("#thread-poller").has_attr("hx-get")
     older = soup(client.get(page.select_one("#thread a[rel=next]")["href"]))
-    assert older.select_one("#thread-poller") is None
+    assert not older.select_one("#thread-poller").has_attr("hx-get"), "a placeholder, for the newest page's poller"
 
 
 # Mark unread, hide
@@ -418,3 +481,63 @@ def test_concurrent_senders_and_a_reader_keep_every_count_exact(make_app):
     assert len(shown_new) == len(set(shown_new)), "no message is shown as new twice"
     assert still_unread == exact, "the stored counts match the messages past each marker"
     assert len(shown_new) + still_unread == len(stored), "every message shown as new once or still unread"
+
+
+# Starting a conversation: the people search
+
+@pytest.fixture
+def people(app, alice):
+    for name in ("Bobby", "bo.b", "bo-x", "carol", "bo_z", "Boris"):
+        seed_user(app, name, about_me=f"I am {name}")
+
+
+def result_names(response) -> list[str]:
+    return [node.select_one(".fw-semibold").get_text() for node in soup(response).select("#people-results [role=option]")]
+
+
+def test_the_people_search_narrows_by_the_start_of_a_name(client, people):
+    response = client.get("/messages/new?q=BO")
+    # Name order, byte by byte: "-" < "." < "_" < letters (bob is the fixture's other user).
+    assert result_names(response) == ["bo-x", "bo.b", "bo_z", "bob", "Bobby", "Boris"]
+    options = soup(response).select("#people-results [role=option]")
+    assert options[0]["href"] == "/messages/with/bo-x"
+    assert result_names(client.get("/messages/new?q=bo.")) == ["bo.b"]
+    assert result_names(client.get("/messages/new?q=bob")) == ["bob", "Bobby"]
+    assert result_names(client.get("/messages/new?q=ali")) == [], "never oneself"
+
+
+def test_the_people_search_is_a_plain_form_and_an_active_search(client, people):
+    page = soup(client.get("/messages/new"))
+    form = page.select_one("form[role=search]")
+    assert form["method"] == "get" and form["action"] == "/messages/new"
+    field = form.select_one("input[name=q]")
+    assert field["role"] == "combobox" and field["aria-controls"] == "people-results"
+    assert field["hx-get"] == "/messages/new" and "input changed delay" in field["hx-trigger"]
+    assert "Type the start of a name" in page.select_one("#people-results").get_text()
+    fragment = client.get("/messages/new?q=car", headers=HTMX)
+    assert is_fragment(fragment) and "HX-Request" in fragment.headers["Vary"]
+    assert result_names(fragment) == ["carol"]
+    assert soup(client.get("/messages")).select_one("a[href='/messages/new']").get_text() == "New message"
+
+
+@pytest.mark.parametrize("query", ["", " ", "%", "_", "b%", "x" * 10_000, "\x00", "<script>", "bo b", "ÿ",
+                                   "b'; DROP TABLE users; --", b"q=%FF%FE", b"q=%C0%80bo"])
+def test_any_query_is_a_clean_answer(client, people, query):
+    if isinstance(query, bytes):  # as sent: bytes that are not UTF-8, a field twice
+        response = client.get("/messages/new?" + query.decode("ascii"), headers=HTMX)
+    else:
+        response = client.get("/messages/new", query_string={"q": query}, headers=HTMX)
+    assert response.status_code == 200
+    assert soup(response).select_one("script") is None
+    assert result_names(response) == []
+
+
+def test_a_long_or_odd_query_is_escaped_in_the_answer(client, people):
+    page = soup(client.get("/messages/new", query_string={"q": "<b>bold</b>"}))
+    assert page.select_one("#people-results b") is None and "<b>bold</b>" in page.select_one("#people-results").get_text()
+
+
+def test_the_people_search_costs_two_statements(client, app, people, sql_statements):
+    with sql_statements() as statements:
+        client.get("/messages/new?q=bo", headers=HTMX)
+    assert len(statements) <= 2, statements  # the viewer (with the navbar's count), the search

@@ -41,23 +41,26 @@ def test_sending_without_js_leads_into_the_conversation(client, app, alice):
     token = token_of(client.get("/send-message/bob"))
     response = client.post("/send-message/bob", data={"message": " hi bob ", "submission_token": token})
     assert response.status_code == 303
-    assert response.headers["Location"] == "/messages/with/bob"
+    message_id = stored_ids(app)[0]
+    assert response.headers["Location"] == f"/messages/with/bob#message-{message_id}"  # the message in view
     page = soup(client.get("/messages/with/bob"))
     assert "Your message has been sent." in page.select_one("#alerts").get_text()
     assert [p.get_text() for p in page.select("#thread-items .body-text")] == ["hi bob"]
+    assert page.select_one(f"#message-{message_id}") is not None
     assert stored_messages(app) == [("alice", "bob", "hi bob")]
 
 
-def test_sending_with_htmx_returns_a_fresh_focused_form(client, app, alice):
+def test_sending_with_htmx_goes_into_the_conversation(client, app, alice):
     token = token_of(client.get("/send-message/bob"))
     response = client.post("/send-message/bob", data={"message": "hi", "submission_token": token}, headers=HTMX)
     assert response.status_code == 200 and is_fragment(response)
-    page = soup(response)
-    assert "Your message has been sent." in page.select_one("[role=status]").get_text()
-    textarea = page.select_one("textarea[name=message]")
-    assert textarea.get_text().strip() == "" and textarea.has_attr("autofocus")
-    assert token_of(response) != token
+    assert response.headers["HX-Redirect"] == f"/messages/with/bob#message-{stored_ids(app)[0]}"
     assert stored_messages(app) == [("alice", "bob", "hi")]
+
+
+def stored_ids(app) -> list[int]:
+    with app.app_context():
+        return list(db.session.scalars(select(Message.id).order_by(Message.id)))
 
 
 def test_the_recipient_name_is_matched_without_regard_to_case(client, app, alice):

@@ -9,7 +9,7 @@ from flask_wtf.csrf import generate_csrf
 from jinja_partials import generate_render_partial
 
 from . import models
-from .timefmt import full_utc, iso_utc, relative_time, time_tag
+from .timefmt import clock_tag, day_tag, full_utc, iso_utc, relative_time, time_tag, utc_day
 
 HTMX_VERSION = "2.0.11"
 REMEMBERED_URLS = "webapp.remembered_urls"
@@ -71,6 +71,9 @@ def init_app(app: Flask) -> None:
         csrf_token=csrf_token,
         render_partial=generate_render_partial(render_in_place),
         time_tag=time_tag,
+        clock_tag=clock_tag,
+        day_tag=day_tag,
+        utc_day=utc_day,
     )
 
 

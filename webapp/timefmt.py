@@ -38,5 +38,27 @@ def full_utc(moment: datetime) -> str:
 def time_tag(moment: datetime) -> Markup:
     """A <time> element: the relative time to read, the exact time as its tooltip and machine value.
     Every row of a list has one, so it is built here rather than in a macro; its three texts are
-    made of digits, month names and units only, so there is nothing to escape."""
-    return Markup(f'<time datetime="{iso_utc(moment)}" title="{full_utc(moment)}">{relative_time(moment)}</time>')
+    made of digits, month names and units only, so there is nothing to escape. static/app.js keeps
+    the relative text current and puts the reader's own time zone in the tooltip."""
+    return Markup(f'<time class="relative" datetime="{iso_utc(moment)}" title="{full_utc(moment)}">'
+                  f'{relative_time(moment)}</time>')
+
+
+def clock_tag(moment: datetime) -> Markup:
+    """A message's <time>: its clock time, 14:05 (UTC here; static/app.js shows the reader's own)."""
+    utc = moment.astimezone(timezone.utc)
+    return Markup(f'<time class="clock" datetime="{iso_utc(moment)}" title="{full_utc(moment)}">'
+                  f'{utc.hour:02}:{utc.minute:02}</time>')
+
+
+def utc_day(moment: datetime) -> str:
+    """The UTC day of a moment, 2026-12-01: what groups messages without JavaScript."""
+    return moment.astimezone(timezone.utc).date().isoformat()
+
+
+def day_tag(moment: datetime) -> Markup:
+    """A day separator's <time>: 1 Dec 2026 (UTC) (static/app.js shows "Today", "Yesterday"... in
+    the reader's zone, and regroups the messages by it)."""
+    utc = moment.astimezone(timezone.utc)
+    return Markup(f'<time class="day" datetime="{utc_day(moment)}">{utc.day} {MONTHS[utc.month - 1]} {utc.year}'
+                  f'<span class="utc-note"> (UTC)</span></time>')

@@ -41,6 +41,12 @@ def submit_with_errors(page, button: str = "main button[type=submit]") -> None:
     page.wait_for_load_state("load")
 
 
+def submit_anyway(page, form: str) -> None:
+    """Submit a form past the page's own check (its Send waits for valid text), as a stale page
+    would: the server's answer with its errors is a state of its own."""
+    page.evaluate("selector => document.querySelector(selector).requestSubmit()", form)
+
+
 def states(page, live_server):
     """Walk every page and state a person meets; yield a name for each as the page shows it."""
     page.goto("/auth/login")
@@ -58,9 +64,13 @@ def states(page, live_server):
     page.goto("/")
     yield "home"
     page.fill("textarea[name=post]", "   ")
-    page.click("#post-form button[type=submit]")
+    submit_anyway(page, "#post-form")
     page.wait_for_selector("#post-errors")
     yield "home with a post error"
+    page.fill("textarea[name=post]", "A post of mine")
+    page.click("#post-form button[type=submit]")
+    page.wait_for_selector("#post-form [role=status]:has-text('live')")
+    yield "home after a post"
     page.locator("#post-items a.user-link").first.focus()
     page.wait_for_selector("#post-items .popover-card .card")
     yield "popover card open"
@@ -72,18 +82,37 @@ def states(page, live_server):
     yield "edit profile with errors"
     page.goto("/messages")
     yield "inbox"
+    page.click("li.conversation .row-menu summary")
+    yield "inbox with a row's menu open"
     page.goto("/messages/with/bob")
     yield "conversation"
+    page.click(".conversation-header .row-menu summary")
+    yield "conversation with its menu open"
+    page.evaluate("document.getElementById('jump-to-new').hidden = false")
+    yield "conversation with the new-messages button"
     page.fill("#reply-form textarea[name=message]", "   ")
-    page.click("#reply-form button[type=submit]")
+    submit_anyway(page, "#reply-form")
     page.wait_for_selector("#message-errors")
     yield "conversation with a reply error"
     page.goto("/send-message/bob")
     yield "send form"
     page.fill("textarea[name=message]", "   ")
-    page.click("main button[type=submit]")
+    submit_anyway(page, "main form")
     page.wait_for_selector("#message-errors")
     yield "send form with an error"
+    page.fill("textarea[name=message]", "Sent from the form")
+    page.click("main button[type=submit]")
+    page.wait_for_url("**/messages/with/bob*")
+    yield "conversation after sending"
+    page.goto("/messages/new")
+    yield "new message"
+    page.fill("input[name=q]", "b")
+    page.wait_for_selector("#people-results [role=option]")
+    page.keyboard.press("ArrowDown")
+    yield "new message with a person chosen"
+    page.fill("input[name=q]", "zzz")
+    page.wait_for_selector("#people-results :text('No one')")
+    yield "new message with no one found"
     page.goto("/auth/sessions")
     yield "sessions"
     page.click("nav .account-menu summary")
@@ -111,3 +140,50 @@ def test_no_page_scrolls_sideways_at_320_px(new_page, live_server):
         if overflow > 0:
             wide[name] = overflow
     assert wide == {}
+
+
+def test_no_page_scrolls_sideways_at_200_percent_text_on_a_phone(browser, live_server):
+    """WCAG 1.4.4: text twice its size (the root font size, which Bootstrap's rem units follow) at
+    390 px needs no sideways scrolling; every menu stays on screen."""
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 390, "height": 844},
+                                  bypass_csp=True)  # the test's own style sheet, not the page's
+    try:
+        page = context.new_page()
+        page.add_init_script("document.addEventListener('DOMContentLoaded', () => {"
+                             "const style = document.createElement('style');"
+                             "style.textContent = 'html { font-size: 200% !important; }';"
+                             "document.head.appendChild(style); });")
+        wide = {}
+        for name in states(page, live_server):
+            overflow = page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
+            offscreen = page.evaluate("""() => Array.from(document.querySelectorAll('details[open] .dropdown-menu'))
+                .map(menu => menu.getBoundingClientRect()).filter(box => box.left < 0 || box.right > innerWidth).length""")
+            if overflow > 0 or offscreen:
+                wide[name] = (overflow, offscreen)
+        assert wide == {}
+    finally:
+        context.close()
+
+
+# What a thumb must be able to hit on a phone: controls, not links inside running text.
+TARGETS = ("main button:visible, main summary:visible, main .btn:visible, main a.user-link:visible, "
+           "main a.conversation-link:visible, main [role=option]:visible, nav a:visible, nav summary:visible")
+
+
+def test_touch_targets_are_at_least_44_px_on_a_phone(browser, live_server):
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 390, "height": 844},
+                                  has_touch=True, is_mobile=True)
+    try:
+        page = context.new_page()
+        small = {}
+        for name in states(page, live_server):
+            boxes = page.evaluate("""selector => Array.from(document.querySelectorAll(selector.replaceAll(':visible', '')))
+                .filter(element => element.offsetParent !== null && !element.closest('.popover-card'))
+                .map(element => [element.outerHTML.slice(0, 80), element.getBoundingClientRect()])
+                .filter(([, box]) => box.width > 0 && (box.width < 44 || box.height < 44))
+                .map(([html, box]) => html + ' ' + Math.round(box.width) + 'x' + Math.round(box.height))""", TARGETS)
+            if boxes:
+                small[name] = boxes
+        assert small == {}, "\n".join(f"{name}: {found}" for name, found in small.items())
+    finally:
+        context.close()

@@ -21,7 +21,8 @@ def test_focus_after_posting_an_error_and_paging(new_page, live_server):
     field = page.locator("#post-form textarea[name=post]")
     expect(field).not_to_be_focused()  # nothing grabs the focus on arrival
     field.fill("   ")
-    page.click("#post-form button[type=submit]")
+    expect(page.locator("#post-form button[type=submit]")).to_be_disabled()
+    page.evaluate("document.getElementById('post-form').requestSubmit()")  # past the page's own check
     expect(page.locator("#post-errors")).to_have_text("Write something first.")
     expect(field).to_be_focused()  # the invalid field, its error read with it
     field.fill("Hello")
@@ -88,7 +89,7 @@ def test_cards_add_no_tab_stops_and_the_down_arrow_enters_one(new_page, live_ser
     page.wait_for_url("**/send-message/bob")
 
 
-def test_a_tap_shows_the_card_and_a_second_tap_opens_the_profile(browser, live_server):
+def test_a_tap_on_a_name_opens_the_profile(browser, live_server):
     seed_user(live_server.app, "bob")
     context = browser.new_context(base_url=live_server.url, has_touch=True, is_mobile=True,
                                   viewport={"width": 390, "height": 844})
@@ -100,16 +101,11 @@ def test_a_tap_shows_the_card_and_a_second_tap_opens_the_profile(browser, live_s
         fetches = []
         page.on("request", lambda request: "/popover" in request.url and fetches.append(request.url))
         link = page.locator("#post-items a.user-link").first
-        link.tap()
-        card = page.locator("#post-items .popover-card").first
-        expect(card).to_contain_text("1 post")
-        expect(card).to_be_visible()
-        assert page.url.endswith("/")
-        box = card.bounding_box()
-        assert box["x"] >= 0 and box["x"] + box["width"] <= 390, box  # on screen
+        box = link.bounding_box()
+        assert box["height"] >= 44 and box["width"] >= 24, box  # a target a thumb can hit
         link.tap()
         page.wait_for_url("**/user/bob")
-        assert len(fetches) == 1, fetches
+        assert fetches == []  # no card on a touch screen: the name is the profile's link
     finally:
         context.close()
 
@@ -129,9 +125,10 @@ def test_focus_stays_in_place_after_signing_out_a_session_or_hiding_a_conversati
     expect(page.locator("#sessions")).to_be_focused()
     seed_message(live_server.app, "bob", "anna", "hi")
     page.goto("/messages")
+    page.locator("li.conversation .row-menu summary").click()
     page.locator("li.conversation button", has_text="Hide").click()
     expect(page.locator("li.conversation")).to_have_count(0)
-    expect(page.locator("#main")).to_be_focused()
+    expect(page.locator("#conversation-list")).to_be_focused()  # the list the row was in
 
 
 def test_the_account_menu_by_keyboard_and_on_a_phone(new_page, live_server):
@@ -155,7 +152,7 @@ def test_the_account_menu_by_keyboard_and_on_a_phone(new_page, live_server):
     expect(menu).to_be_hidden()
     expect(summary).to_be_focused()
     page.keyboard.press("Enter")
-    page.locator("main").click()  # a click elsewhere closes it
+    page.locator("main").click(position={"x": 5, "y": 5})  # a click elsewhere closes it
     expect(menu).to_be_hidden()
     summary.click()
     menu.get_by_role("button", name="Log out").click()

@@ -5,16 +5,18 @@ from playwright.sync_api import expect
 
 from webapp.models import utcnow
 
-from ..conftest import seed_message, seed_post, seed_user
+from ..conftest import seed_post, seed_user
 from .conftest import no_page_load, register_and_login, send_without_javascript, stored_bodies
 
 
-def send_in_place(page, recipient: str, text: str, click: str = "click"):
-    """Open the send form, type, submit (click or dblclick) and wait for the confirmation."""
+def send_from_the_form(page, recipient: str, text: str, click: str = "click"):
+    """Open the send form, type, submit (click or dblclick) and wait until the conversation shows
+    the message."""
     page.goto(f"/send-message/{recipient}")
     page.fill("textarea[name=message]", text)
     getattr(page, click)("main button[type=submit]")
-    expect(page.locator(".send-form [role=status]")).to_have_text("Your message has been sent.")
+    page.wait_for_url(f"**/messages/with/{recipient}*#message-*")
+    expect(page.locator("#thread .thread-message .body-text").last).to_have_text(text)
 
 
 def flush_requests(page):
@@ -46,28 +48,26 @@ def wait_for_confirms(page, count: int):
     page.evaluate("n => window.__waitConfirms(n)", count)
 
 
-def test_sending_in_place_from_the_profile(new_page, live_server):
+def test_the_send_form_waits_for_text_and_sends_into_the_conversation(new_page, live_server):
     seed_user(live_server.app, "bob")
     page = new_page()
     register_and_login(page, "anna")
     page.goto("/user/bob")
     page.click("text=Send private message")
     expect(page.locator("h1")).to_contain_text("Send a private message to")
-    with no_page_load(page):
-        page.fill("textarea[name=message]", "Hi Bob!")
-        page.click("main button[type=submit]")
-        expect(page.locator(".send-form [role=status]")).to_have_text("Your message has been sent.")
-        textarea = page.locator("textarea[name=message]")
-        expect(textarea).to_have_value("")
-        expect(textarea).to_be_focused()
-        # Ready for the next one, errors beside the field.
-        page.fill("textarea[name=message]", "   ")
-        page.click("main button[type=submit]")
-        expect(page.locator("#message-errors")).to_have_text("Write a message first.")
-        page.fill("textarea[name=message]", "Second")
-        page.click("main button[type=submit]")
-        expect(page.locator(".send-form [role=status]")).to_have_text("Your message has been sent.")
-    assert stored_bodies(live_server.app) == ["Hi Bob!", "Second"]
+    field, send = page.locator("textarea[name=message]"), page.locator("main button[type=submit]")
+    expect(field).to_be_focused()
+    expect(send).to_be_disabled()
+    field.fill("   ")
+    expect(send).to_be_disabled()
+    field.fill("x" * 141)
+    expect(send).to_be_disabled()
+    expect(page.locator("#message-hint")).to_have_text("141 of 140 characters: too long")
+    field.fill("Hi Bob!")
+    send.click()
+    page.wait_for_url("**/messages/with/bob*#message-*")
+    expect(page.locator("#thread .thread-message .body-text")).to_have_text(["Hi Bob!"])
+    assert stored_bodies(live_server.app) == ["Hi Bob!"]
 
 
 def test_a_double_click_sends_one_message(new_page, live_server):
@@ -76,7 +76,7 @@ def test_a_double_click_sends_one_message(new_page, live_server):
     register_and_login(page, "anna")
     posts = []
     page.on("request", lambda request: request.method == "POST" and posts.append(request.url))
-    send_in_place(page, "bob", "once", click="dblclick")
+    send_from_the_form(page, "bob", "once", click="dblclick")
     flush_requests(page)
     assert len(posts) == 1, posts
     assert stored_bodies(live_server.app) == ["once"]
@@ -88,7 +88,7 @@ def test_sending_with_javascript_off_leads_into_the_conversation(new_page, live_
     register_and_login(page, "anna")
     page.goto("/user/bob")
     page.click("text=Send private message")
-    send_without_javascript(page, "main", "Plain hello", lands_on="**/messages/with/bob")
+    send_without_javascript(page, "main", "Plain hello", lands_on="**/messages/with/bob#message-*")
     expect(page.locator("#alerts")).to_contain_text("Your message has been sent.")
     expect(page.locator("#thread-items .body-text")).to_have_text(["Plain hello"])
     assert stored_bodies(live_server.app) == ["Plain hello"]
@@ -104,7 +104,7 @@ def test_the_badge_appears_when_a_message_arrives_and_clears_in_the_conversation
 
     sender = new_page()
     register_and_login(sender, "carl")
-    send_in_place(sender, "anna", "Are you there?")
+    send_from_the_form(sender, "anna", "Are you there?")
 
     with no_page_load(reader):
         expect(badge).to_be_visible(timeout=5000)
@@ -188,24 +188,22 @@ def test_hovering_a_name_shows_its_card_once_and_leads_to_the_send_form(new_page
     expect(page.locator("textarea[name=message]")).to_be_visible()
 
 
-def seed_inbox(app, recipient: str, count: int):
-    """`count` people who each wrote `recipient` one message, a minute apart."""
+def seed_timeline(app, count: int):
+    """`count` people who each posted once, a minute apart."""
     start = utcnow() - timedelta(hours=1)
     for index in range(count):
         seed_user(app, f"writer{index}")
-        seed_message(app, f"writer{index}", recipient, f"hello {index}", timestamp=start + timedelta(minutes=index))
+        seed_post(app, f"writer{index}", f"hello {index}", timestamp=start + timedelta(minutes=index))
 
 
 def test_keyboard_focus_shows_the_card_and_escape_hides_it(new_page, live_server):
     page = new_page()
     register_and_login(page, "anna")
-    seed_inbox(live_server.app, "anna", 1)
-    page.goto("/messages")
-    link = page.locator("#conversation-list a.user-link").first
-    card = page.locator("#conversation-list .popover-card").first
-    page.locator("button", has_text="Mark all as read").focus()
-    page.keyboard.press("Tab")  # the next stop is the first conversation's name
-    expect(link).to_be_focused()
+    seed_timeline(live_server.app, 1)
+    page.goto("/")
+    link = page.locator("#post-items a.user-link").first
+    card = page.locator("#post-items .popover-card").first
+    link.focus()
     expect(card).to_be_visible()
     expect(card).to_contain_text("Send private message")
     page.keyboard.press("Escape")
@@ -218,13 +216,13 @@ def test_keyboard_focus_shows_the_card_and_escape_hides_it(new_page, live_server
 def test_a_mouse_passing_over_names_fires_no_request(new_page, live_server):
     page = new_page()
     register_and_login(page, "anna")
-    seed_inbox(live_server.app, "anna", 5)
-    page.goto("/messages")
+    seed_timeline(live_server.app, 5)
+    page.goto("/")
     fetches = []
     page.on("request", lambda request: "/popover" in request.url and fetches.append(request.url))
-    count_htmx_confirms(page, "#conversation-list a.user-link")
+    count_htmx_confirms(page, "#post-items a.user-link")
     for index in range(5):
-        page.locator("#conversation-list a.user-link").nth(index).hover()
+        page.locator("#post-items a.user-link").nth(index).hover()
     page.mouse.move(900, 900)
     wait_for_confirms(page, 5)  # every name's delayed trigger fired...
     flush_requests(page)
@@ -251,4 +249,5 @@ def test_a_proxy_error_leaves_the_form_and_the_badge_alone(new_page, live_server
     page.unroute("**/send-message/bob")
     page.unroute("**/notifications/badge*")
     page.click("main button[type=submit]")
-    expect(page.locator(".send-form [role=status]")).to_have_text("Your message has been sent.")
+    page.wait_for_url("**/messages/with/bob*#message-*")
+    expect(page.locator("#thread .thread-message .body-text")).to_have_text(["please arrive"])

@@ -24,12 +24,15 @@ def test_register_log_in_and_post_in_place_with_htmx(new_page):
 def test_a_bad_post_shows_its_error_beside_the_field_in_place(new_page):
     page = new_page()
     register_and_login(page, "anna")
+    submit = "document.getElementById('post-form').requestSubmit()"  # past the page's own check
     with no_page_load(page):
         page.fill("textarea[name=post]", "   ")
-        page.click("#post-form button[type=submit]")
+        expect(page.locator("#post-form button[type=submit]")).to_be_disabled()
+        page.evaluate(submit)
         expect(page.locator("#post-errors")).to_have_text("Write something first.")
         page.fill("textarea[name=post]", "x" * 141)
-        page.click("#post-form button[type=submit]")
+        expect(page.locator("#post-form button[type=submit]")).to_be_disabled()
+        page.evaluate(submit)
         expect(page.locator("#post-errors")).to_contain_text("140 characters or fewer")
     expect(page.locator("#post-items li.post")).to_have_count(0)
 

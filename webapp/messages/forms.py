@@ -1,10 +1,11 @@
 """The private-message form."""
 import secrets
 
-from wtforms import HiddenField, SubmitField
-from wtforms.validators import Optional, Regexp
+from wtforms import HiddenField, IntegerField, SubmitField
+from wtforms.validators import InputRequired, NumberRange, Optional, Regexp
 
 from ..forms import AppForm, short_text_field
+from ..pagination import MAX_ID
 
 
 def new_submission_token() -> str:
@@ -25,3 +26,10 @@ class MessageForm(AppForm):
         form = cls(formdata=None)
         form.submission_token.data = new_submission_token()
         return form
+
+
+class ReadMarkerForm(AppForm):
+    """What an open conversation says it showed: every message after `shown_after` up to `through`."""
+
+    through = IntegerField(validators=[InputRequired(), NumberRange(min=1, max=MAX_ID)])
+    shown_after = IntegerField(validators=[InputRequired(), NumberRange(min=0, max=MAX_ID)])

@@ -8,7 +8,7 @@ from ..htmx import form_succeeded, render, render_form, render_fragment
 from ..models import Message, Participant, User
 from ..pagination import Cursor, Page, paginate
 from ..security import configured_limit
-from .forms import MessageForm
+from .forms import MessageForm, ReadMarkerForm
 
 bp = Blueprint("messages", __name__)
 
@@ -19,6 +19,9 @@ def sender_key() -> str:
 
 
 send_limit = limiter.limit(configured_limit("SEND_RATE_LIMIT"), methods=["POST"], key_func=sender_key)
+# What the people search reads of `q`: a name is at most 32 characters, so anything longer is
+# someone else's input, cut before it is looked at.
+PEOPLE_QUERY_MAX_LENGTH = 64
 
 
 def partner_or_404(username: str) -> tuple[User, Participant | None]:
@@ -56,16 +59,16 @@ def store(form: MessageForm, recipient: User) -> Message:
 @login_required
 @send_limit
 def send(recipient):
-    """The send form: in place with htmx; without, Post/Redirect/Get into the conversation."""
+    """The send form; once sent, into the conversation with the new message in view (htmx is sent
+    there with HX-Redirect, a plain browser with Post/Redirect/Get)."""
     user = User.by_username_or_404(recipient)
     form = MessageForm() if request.method == "POST" else MessageForm.blank()
     # To oneself, the page explains the rule instead of offering a form; nothing is stored.
     if user.id != current_user.id and form.validate_on_submit():
-        store(form, user)
-        notice = "Your message has been sent."
-        return form_succeeded(notice, url_for("messages.conversation", username=user.username), lambda: render_fragment(
-            "messages/_send_form.html", form=MessageForm.blank(), recipient=user, notice=notice))
-    return render_form(form, "messages/send.html", "messages/_send_form.html", recipient=user, notice=None)
+        message = store(form, user)
+        location = url_for("messages.conversation", username=user.username, _anchor=f"message-{message.id}")
+        return form_succeeded("Your message has been sent.", location)
+    return render_form(form, "messages/send.html", "messages/_send_form.html", recipient=user)
 
 
 @bp.get("/messages")
@@ -74,6 +77,17 @@ def inbox():
     """My conversations, latest activity first, with their unread counts; reading it marks nothing read."""
     page = paginate(Participant.inbox(current_user), current_app.config["MESSAGES_PER_PAGE"])
     return render("messages/inbox.html", "messages/_conversation_list.html", page=page)
+
+
+@bp.get("/messages/new")
+@login_required
+def new():
+    """Start a conversation: the people whose name starts with `q`, each linking to our
+    conversation (the results alone for htmx's active search)."""
+    query = request.args.get("q", "")[:PEOPLE_QUERY_MAX_LENGTH]
+    people = User.named_like(query, current_app.config["PEOPLE_SEARCH_RESULTS"], excluding=current_user)
+    return render("messages/new.html", "messages/_people_results.html", query=query.strip(), people=people)
+
 
 
 @bp.post("/messages/read-all")
@@ -90,39 +104,52 @@ def read_all():
 @login_required
 def conversation(username):
     """The conversation with one person, oldest message at the top, opening at the first unread
-    message; what it shows is marked read. htmx's pager asks for the thread alone."""
+    message; what it shows is marked read. htmx's loaders (scrolling up or down) ask for the
+    thread alone, as the Older and Newer links do without JavaScript."""
     other, side = partner_or_404(username)
     return render("messages/conversation.html", "messages/_thread_page.html", other=other,
-                  form=MessageForm.blank(), **thread(side))
+                  form=MessageForm.blank(), **thread(side, other))
 
 
 @bp.post("/messages/with/<username>")
 @login_required
 @send_limit
 def reply(username):
-    """Reply: in place with htmx (a fresh form, the thread as it opens now), PRG without."""
+    """Reply: in place with htmx (a fresh form; the reply and whatever arrived since the page's
+    newest message, appended), Post/Redirect/Get without."""
     other, side = partner_or_404(username)
     form = MessageForm()
     if form.validate_on_submit():
-        store(form, other)
-        location = url_for("messages.conversation", username=other.username)
-        return form_succeeded("Your message has been sent.", location, lambda: render_fragment(
-            "messages/_reply_sent.html", form=MessageForm.blank(), other=other,
-            **thread(Participant.of(current_user, other))))  # the side as the message left it
+        message = store(form, other)
+        location = url_for("messages.conversation", username=other.username, _anchor=f"message-{message.id}")
+        return form_succeeded("Your message has been sent.", location,
+                              lambda: reply_sent(other, Participant.of(current_user, other), message))
     return render_form(form, "messages/conversation.html", "messages/_reply_form.html", other=other,
-                       page_context=lambda: thread(side))
+                       page_context=lambda: thread(side, other))
 
 
-def thread(side: Participant | None) -> dict:
-    """One page of the conversation from my `side` of it (None: none yet), marked read up to its
-    newest message: the page asked for, else the one that starts just after the read marker (what
-    a person has not seen yet, topped up with what they read before it when it is short). Every
-    page is placed by the marker itself, never by a count taken earlier, so a message arriving
-    meanwhile is either on the page or after it: none is marked read unseen."""
+def reply_sent(other: User, side: Participant, message: Message):
+    """htmx's answer to a reply: the form anew, and the messages after the page's newest one
+    (the form sends it as `after`), the reply among them; only the reply when it sent none."""
+    after = Cursor.decode_id(request.form.get("after"))
+    messages = side.messages_after(after, current_app.config["MESSAGES_PER_PAGE"]) if after else []
+    if not any(row.id == message.id for row in messages):
+        after, messages = Cursor(None, message.id - 1), [message]
+    return render_fragment("messages/_reply_sent.html", form=MessageForm.blank(), other=other, messages=messages,
+                           new_after=side.last_read_message_id, shown_after=after.id)
+
+
+def thread(side: Participant | None, other: User) -> dict:
+    """One page of the conversation from my `side` of it (None: none yet), marked read as far as it
+    joins what I had read: the page asked for, else the one that starts just after the read
+    marker (what a person has not seen yet, topped up with what they read before it when it is
+    short), whose address is then pinned (`pin`) so that Back shows it again, not a later one.
+    Every page is placed by the marker itself, never by a count taken earlier, so a message
+    arriving meanwhile is either on the page or after it: none is marked read unseen."""
     if side is None:
-        return {"page": Page(), "new_after": 0, "side": None}
+        return {"page": Page(), "new_after": 0, "side": None, "pin": None, "can_mark_unread": False}
     per_page = current_app.config["MESSAGES_PER_PAGE"]
-    start = side.read_cursor()
+    start, pin = side.read_cursor(), None
     if request.args.get("before") or request.args.get("after"):
         page = paginate(Message.thread(side.conversation_id), per_page)
     else:
@@ -130,9 +157,14 @@ def thread(side: Participant | None) -> dict:
         caught_up = side.caught_up and start.id != 0
         page = Page() if caught_up else paginate(Message.thread(side.conversation_id), per_page, start_after=start)
         page = with_context(page, side, start, per_page)
+        if page.items:
+            pin = url_for("messages.conversation", username=other.username, after=page.starts_after.encode())
     new_after = side.last_read_message_id
-    side.mark_shown(page)
-    return {"page": page, "new_after": new_after, "side": side}
+    read_through = page.items[0].id if side.mark_shown(page) else new_after
+    # "Mark unread" can succeed once the newest message, one of theirs among them, is read.
+    can_mark_unread = (not page.newer and bool(page.items) and read_through >= page.items[0].id
+                       and any(item.sender_id == other.id for item in page.items))
+    return {"page": page, "new_after": new_after, "side": side, "pin": pin, "can_mark_unread": can_mark_unread}
 
 
 def with_context(page: Page, side: Participant, start: Cursor, per_page: int) -> Page:
@@ -152,8 +184,8 @@ def with_context(page: Page, side: Participant, start: Cursor, per_page: int) ->
 @login_required
 @passive
 def updates(username):
-    """The open conversation's poll: messages newer than its cursor, appended and counted as read;
-    an empty 204 when nothing is new."""
+    """The open conversation's poll: the messages after its newest one (`after`), appended; they
+    count as read once they have been in view (`read` below). An empty 204 when nothing is new."""
     other, side = partner_or_404(username)
     after = Cursor.decode_id(request.args.get("after"))
     if side is None or after is None:
@@ -161,10 +193,23 @@ def updates(username):
     messages = side.messages_after(after, current_app.config["MESSAGES_PER_PAGE"])
     if not messages:
         return make_response("", 204)
-    new_after = side.last_read_message_id
-    side.mark_read_up_to(messages[-1].id, shown_after=after.id)
-    return render_fragment("messages/_thread_update.html", messages=messages, other=other, new_after=new_after,
-                           cursor=messages[-1].id)
+    return render_fragment("messages/_thread_update.html", messages=messages, other=other,
+                           new_after=side.last_read_message_id, shown_after=after.id)
+
+
+@bp.post("/messages/with/<username>/read")
+@login_required
+@passive
+def read(username):
+    """A message appended to the open conversation has been in view: count it read, with what
+    came before it since the page (see Participant.mark_read_up_to), and bring the badge along.
+    A message of another conversation, or one after a gap, changes nothing."""
+    other, side = conversation_or_404(username)
+    form = ReadMarkerForm()
+    if not form.validate_on_submit():
+        abort(400, "That read marker could not be understood. Please reload the page.")
+    side.mark_read_up_to(form.through.data, shown_after=form.shown_after.data)
+    return render_fragment("messages/_read.html")
 
 
 @bp.post("/messages/with/<username>/unread")

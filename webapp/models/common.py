@@ -1,8 +1,11 @@
-"""What every area of the domain shares: its limits, the clock, and timestamps that are always UTC."""
+"""What every area of the domain shares: its limits, the clock, timestamps that are always UTC,
+and text compared byte by byte."""
 import re
 from datetime import datetime, timezone
 
-from sqlalchemy import DateTime
+from sqlalchemy import DateTime, String
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator
 
 # The limits of the domain, defined once: the columns, the forms and the templates read them.
@@ -45,3 +48,24 @@ class UTCDateTime(TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=timezone.utc)
         return value.astimezone(timezone.utc)
+
+
+class bytewise(FunctionElement):
+    """A text expression ordered and compared byte by byte, whatever the database's locale: on
+    PostgreSQL COLLATE "C" (a linguistic collation ignores dots and dashes at first, so a prefix
+    would not be a range of its index), on SQLite as it is (its default collation is bytewise).
+    An index and the queries it serves must use it alike."""
+
+    type = String()
+    name = "bytewise"
+    inherit_cache = True
+
+
+@compiles(bytewise)
+def compile_bytewise(element, compiler, **kw):
+    return compiler.process(element.clauses, **kw)
+
+
+@compiles(bytewise, "postgresql")
+def compile_bytewise_postgresql(element, compiler, **kw):
+    return f'{compiler.process(element.clauses, **kw)} COLLATE "C"'

@@ -181,7 +181,7 @@ class Participant(db.Model):
         """Up to `limit` messages of this conversation after `cursor` (a pagination.Cursor), oldest first, as rows."""
         return Message.thread(self.conversation_id).rows("after", limit, cursor)
 
-    def mark_read_up_to(self, message_id: int, shown_after: int = 0) -> None:
+    def mark_read_up_to(self, message_id: int, shown_after: int = 0) -> bool:
         """Move the marker forward to `message_id` (never back) and subtract what became read,
         when every message after `shown_after` up to it was shown (0: all of them, or the person
         chose to mark them read) and that joins what was read already: the marker is at or past
@@ -189,16 +189,21 @@ class Participant(db.Model):
         shows but counts nothing: the messages between were never shown.
         One UPDATE whose conditions and count are taken against the row's own old marker: two
         tabs, or a message stored at the same moment, leave the count exact. Nothing is written
-        when this side had seen that far already when it was loaded (a conversation opened again)."""
+        when this side had seen that far already when it was loaded (a conversation opened again).
+        Whether the marker moved; a message of another conversation never moves it."""
         if self.last_read_message_id >= message_id:
-            return
-        db.session.execute(mark_read(), {"side_id": self.id, "message_id": message_id, "shown_after": shown_after})
+            return False
+        moved = db.session.execute(mark_read(), {"side_id": self.id, "message_id": message_id,
+                                                 "shown_after": shown_after}).rowcount
         db.session.commit()
+        return bool(moved)
 
-    def mark_shown(self, page: Page) -> None:
-        """Count as read what a page of this conversation showed (see mark_read_up_to)."""
-        if page.items:  # newest first
-            self.mark_read_up_to(page.items[0].id, shown_after=page.starts_after.id)
+    def mark_shown(self, page: Page) -> bool:
+        """Count as read what a page of this conversation showed (see mark_read_up_to); whether
+        the marker moved."""
+        if not page.items:
+            return False
+        return self.mark_read_up_to(page.items[0].id, shown_after=page.starts_after.id)  # newest first
 
     @staticmethod
     def incoming_between(low, high):
@@ -321,12 +326,16 @@ class Message(db.Model):
     def count_on_both_sides(self):
         """The UPDATE that records this new message on both sides of its conversation, in the
         transaction that stores it: one more unread for the recipient, the last activity for
-        both (never set back by an older message committed later), and both sides shown again."""
+        both (never set back by an older message committed later), both sides shown again, and
+        the sender's marker on it when the sender had nothing unread (they wrote it: the
+        conversation then opens at it; with unread messages it still opens at the first of those)."""
         is_newer = func.coalesce(Participant.last_message_id, 0) < self.id
+        sender_caught_up = and_(Participant.user_id == self.sender_id, Participant.unread_count == 0)
         return (
             update(Participant)
             .where(Participant.conversation_id == self.conversation_id)
             .values(
+                last_read_message_id=case((sender_caught_up, self.id), else_=Participant.last_read_message_id),
                 unread_count=Participant.unread_count + case((Participant.user_id == self.recipient_id, 1), else_=0),
                 last_message_id=case((is_newer, self.id), else_=Participant.last_message_id),
                 last_activity_at=case((is_newer, self.timestamp), else_=Participant.last_activity_at),
@@ -383,11 +392,16 @@ def unread_sum(user_id):
 @cache
 def inbox_keyset() -> Keyset:
     """A user's (:user_id) visible conversations with a message: the other person's name, the last
-    message, the unread count; `timestamp` is the last activity."""
+    message, the unread count, whether any message came from the other person (what "Mark
+    unread" needs: one seek of the recipient index); `timestamp` is the last activity."""
     sides, users, messages = Participant.__table__.c, User.__table__.c, Message.__table__.c
+    incoming = Message.__table__.alias("incoming").c
+    has_incoming = (select(incoming.id).where(incoming.conversation_id == sides.conversation_id,
+                                              incoming.recipient_id == sides.user_id).exists())
     stmt = (select(sides.id, sides.conversation_id, sides.unread_count, sides.last_activity_at.label("timestamp"),
                    sides.other_id, users.username.label("other_name"), messages.body.label("last_body"),
-                   messages.sender_id.label("last_sender_id"), messages.timestamp.label("last_at"))
+                   messages.sender_id.label("last_sender_id"), messages.timestamp.label("last_at"),
+                   has_incoming.label("has_incoming"))
             .join_from(Participant.__table__, User.__table__, users.id == sides.other_id)
             .join(Message.__table__, messages.id == sides.last_message_id)
             .where(sides.user_id == bindparam("user_id"), sides.hidden.is_(False)))
@@ -417,14 +431,17 @@ def partner_and_side():
 
 @cache
 def mark_read():
-    """Move one side's (:side_id) marker forward to :message_id, subtracting what became read,
-    when the messages shown (after :shown_after) join what it had read."""
+    """Move one side's (:side_id) marker forward to :message_id, a message of its conversation,
+    subtracting what became read, when the messages shown (after :shown_after) join what it had
+    read."""
     message_id = bindparam("message_id", type_=Integer)
+    in_this_conversation = (select(Message.id).where(Message.id == message_id,
+                                                     Message.conversation_id == Participant.conversation_id).exists())
     # No ORM synchronisation of the loaded side (its evaluation would cost more than the UPDATE):
     # a request reads a side's marker before it moves it, never after (an inbox row is read anew).
     return (update(Participant)
             .where(Participant.id == bindparam("side_id"), Participant.last_read_message_id < message_id,
-                   Participant.last_read_message_id >= bindparam("shown_after", type_=Integer))
+                   Participant.last_read_message_id >= bindparam("shown_after", type_=Integer), in_this_conversation)
             .values(unread_count=Participant.unread_count
                     - Participant.incoming_between(Participant.last_read_message_id, message_id),
                     last_read_message_id=message_id)

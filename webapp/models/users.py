@@ -1,17 +1,27 @@
 """People: their accounts and profiles, and finding them by name."""
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from functools import cache
 from typing import TYPE_CHECKING, ClassVar
 
 from flask import abort
 from flask_login import UserMixin
-from sqlalchemy import Index, String, bindparam, func, select
+from sqlalchemy import Index, Integer, String, bindparam, func, select
 from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
 
 from ..extensions import db
-from .common import ABOUT_ME_MAX_LENGTH, EMAIL_MAX_LENGTH, USERNAME_MAX_LENGTH, USERNAME_PATTERN, UTCDateTime, utcnow
+from .common import (
+    ABOUT_ME_MAX_LENGTH,
+    EMAIL_MAX_LENGTH,
+    USERNAME_CHARACTERS,
+    USERNAME_MAX_LENGTH,
+    USERNAME_PATTERN,
+    UTCDateTime,
+    bytewise,
+    utcnow,
+)
 
 if TYPE_CHECKING:
     from .posts import Post
@@ -81,14 +91,47 @@ class User(UserMixin, db.Model):
         self.username = username
         self.about_me = about_me
 
+    @classmethod
+    def named_like(cls, text: str, limit: int, excluding: User) -> list:
+        """Up to `limit` people whose name starts with `text` (any case), in name order, as rows
+        (id, username, about_me), leaving out `excluding`; none when `text` is empty or holds
+        what no name can (a seek on the name index, bounded whatever the query)."""
+        prefix = text.strip().lower()[:USERNAME_MAX_LENGTH]
+        if not prefix or not NAME_PREFIX_PATTERN.fullmatch(prefix):
+            return []
+        # Every name with the prefix sorts at or after it, and before it with its last byte raised.
+        after_prefix = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+        params = {"low": prefix, "high": after_prefix, "viewer_id": excluding.id, "limit": limit}
+        return list(db.session.execute(people_named_like(), params))
+
+
+# What a name typed into a search may be: the start of a name (names are lowercased to compare).
+NAME_PREFIX_PATTERN = re.compile(f"[{USERNAME_CHARACTERS.lower()}]+")
+
+
+def name_key_of(username_column):
+    """lower(username), bytewise: the key of the unique name index, of lookups and of prefix searches."""
+    return bytewise(func.lower(username_column))
+
+
 # Usernames are unique without regard to case: "Alice" and "alice" are one account.
-Index("uq_users_username_lower", func.lower(User.username), unique=True)
+Index("uq_users_username_lower", name_key_of(User.username), unique=True)
 
 
 def named(username_column):
-    """The condition of a lookup by name: lower(username) (its unique index) equals :name, a
-    User.name_key."""
-    return func.lower(username_column) == bindparam("name")
+    """The condition of a lookup by name: its key (the unique index) equals :name, a User.name_key."""
+    return name_key_of(username_column) == bindparam("name")
+
+
+@cache
+def people_named_like():
+    """Up to :limit users other than :viewer_id whose name key lies in [:low, :high), in name
+    order: a range of the unique name index."""
+    users = User.__table__.c
+    key = name_key_of(users.username)
+    return (select(users.id, users.username, users.about_me)
+            .where(key >= bindparam("low"), key < bindparam("high"), users.id != bindparam("viewer_id"))
+            .order_by(key).limit(bindparam("limit", type_=Integer)))
 
 
 @cache
