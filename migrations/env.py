@@ -1,5 +1,6 @@
 """Alembic's environment for Flask-Migrate and Flask-SQLAlchemy 3: the app's engine and metadata."""
 import logging
+from contextlib import contextmanager
 from logging.config import fileConfig
 
 from alembic import context
@@ -33,13 +34,31 @@ def run_migrations_offline():
 
 
 def run_migrations_online():
-    """Run the migrations over a connection of the app's engine."""
+    """Run the migrations over a connection of the app's engine, without the deadlines of requests."""
     conf_args = dict(current_app.extensions["migrate"].configure_args)
     conf_args.setdefault("process_revision_directives", skip_empty_autogenerate)
     with engine.connect() as connection:
         context.configure(connection=connection, target_metadata=target_db.metadata, **conf_args)
-        with context.begin_transaction():
+        with context.begin_transaction(), without_request_deadlines(connection):
             context.run_migrations()
+
+
+@contextmanager
+def without_request_deadlines(connection):
+    """On PostgreSQL, lift the statement timeout and the client's deadline that keep a request from
+    hanging on a sick database (webapp.database): a migration of a large database runs for minutes
+    (0003 rewrites every message). SET LOCAL ends with the migration's transaction; the client's
+    deadline comes back before the connection returns to the pool."""
+    if connection.dialect.name != "postgresql":
+        yield
+        return
+    connection.exec_driver_sql("SET LOCAL statement_timeout = 0")
+    dbapi_connection = connection.connection.dbapi_connection
+    deadline, dbapi_connection.deadline = dbapi_connection.deadline, None
+    try:
+        yield
+    finally:
+        dbapi_connection.deadline = deadline
 
 
 if context.is_offline_mode():

@@ -154,7 +154,7 @@ class DeadlineConnection(psycopg.Connection):
     for ever: after `deadline` seconds it closes itself and raises OperationalError, which
     SQLAlchemy treats as a lost connection (the pool then replaces it)."""
 
-    deadline: float = 6.0
+    deadline: float | None = 6.0  # None: none (a migration, see migrations/env.py)
 
     @classmethod
     def connect(cls, *args, deadline: float = 6.0, **kwargs):

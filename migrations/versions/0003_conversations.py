@@ -20,9 +20,6 @@ down_revision = '0002'
 branch_labels = None
 depends_on = None
 
-LOW = "CASE WHEN m.sender_id < m.recipient_id THEN m.sender_id ELSE m.recipient_id END"
-HIGH = "CASE WHEN m.sender_id < m.recipient_id THEN m.recipient_id ELSE m.sender_id END"
-
 
 def upgrade():
     op.create_table('conversations',
@@ -65,10 +62,8 @@ def upgrade():
         batch_op.alter_column('conversation_id', existing_type=sa.Integer(), nullable=False)
         batch_op.create_foreign_key('fk_messages_conversation_id_conversations', 'conversations',
                                     ['conversation_id'], ['id'], ondelete='CASCADE')
-        batch_op.drop_index('ix_messages_sender_id_timestamp_id')
-        batch_op.drop_index('ix_messages_recipient_id_timestamp_id')
-        batch_op.create_index('ix_messages_conversation_id_timestamp_id', ['conversation_id', 'timestamp', 'id'])
-        batch_op.create_index('ix_messages_conversation_id_recipient_id_id', ['conversation_id', 'recipient_id', 'id'])
+        # The indexes by person are gone and those by conversation exist already
+        # (gather_messages_into_conversations); on SQLite the rebuild copies every index it reflects.
         batch_op.create_index('ix_messages_recipient_id', ['recipient_id'])
     drop_users_column('last_message_read_time')
 
@@ -86,15 +81,63 @@ def rebuilt(table: str):
 def gather_messages_into_conversations():
     """One conversation per pair, each message in it, and each side's marker and unread count
     from the old per-user read time (portable SQL: SQLite and PostgreSQL)."""
+    create_conversations()
+    # The indexes by person, which those by conversation replace, go first: on PostgreSQL the UPDATE
+    # would add an entry to each of them for every message.
+    op.drop_index('ix_messages_sender_id_timestamp_id', table_name='messages')
+    op.drop_index('ix_messages_recipient_id_timestamp_id', table_name='messages')
+    # Those by conversation must exist before the fill. PostgreSQL gets them before the UPDATE: an
+    # index built after it, in its transaction, would not be usable until the migration commits
+    # (rows updated in place, pg_index.indcheckxmin). SQLite gets them after it: one sorted build,
+    # rather than an entry moved for every message.
+    if op.get_bind().dialect.name == "postgresql":
+        index_messages_by_conversation()
+        put_messages_in_conversations()
+    else:
+        put_messages_in_conversations()
+        index_messages_by_conversation()
+    fill_sides()
+
+
+def pair_of(m: str) -> tuple[str, str]:
+    """A message's two people as SQL, lower id first; `m` names the messages table or its alias."""
+    return (f"CASE WHEN {m}.sender_id < {m}.recipient_id THEN {m}.sender_id ELSE {m}.recipient_id END",
+            f"CASE WHEN {m}.sender_id < {m}.recipient_id THEN {m}.recipient_id ELSE {m}.sender_id END")
+
+
+def create_conversations():
+    """One conversation per pair of people who exchanged messages."""
+    low, high = pair_of("m")
     op.execute(f"""
         INSERT INTO conversations (user_low_id, user_high_id, created_at)
-        SELECT {LOW}, {HIGH}, MIN(m.timestamp) FROM messages m GROUP BY {LOW}, {HIGH}
+        SELECT {low}, {high}, MIN(m.timestamp) FROM messages m GROUP BY {low}, {high}
     """)
+
+
+def index_messages_by_conversation():
+    """The model's two indexes by conversation, which the fill's subqueries seek (SQLite's rebuild copies them)."""
+    # Without them each subquery reads every message: conversations x messages rows for the fill.
+    op.create_index('ix_messages_conversation_id_recipient_id_id', 'messages', ['conversation_id', 'recipient_id', 'id'])
+    op.create_index('ix_messages_conversation_id_timestamp_id', 'messages', ['conversation_id', 'timestamp', 'id'])
+
+
+def put_messages_in_conversations():
+    """Each message into its pair's conversation: one seek of the pair's unique key per message."""
+    low, high = pair_of("messages")
     op.execute(f"""
         UPDATE messages SET conversation_id = (
-            SELECT c.id FROM conversations c, messages m
-            WHERE m.id = messages.id AND c.user_low_id = {LOW} AND c.user_high_id = {HIGH})
+            SELECT c.id FROM conversations c WHERE c.user_low_id = {low} AND c.user_high_id = {high})
     """)
+
+
+def fill_sides():
+    """Each side of each conversation: its marker, the last message, its unread count."""
+    # Every figure is a seek or one conversation's range of an index by conversation: the marker and
+    # the unread count read the side's messages by (conversation_id, recipient_id), the last activity
+    # is the end of (conversation_id, timestamp). The last message names both recipients (every message
+    # has one of the two) to be read by (conversation_id, recipient_id) too: asked by conversation
+    # alone, PostgreSQL, with no statistics yet on the new column, walks the primary key back from
+    # the newest message of all, past everything sent since a quiet conversation's last message.
     for side, other in (("user_low_id", "user_high_id"), ("user_high_id", "user_low_id")):
         op.execute(f"""
             INSERT INTO participants (conversation_id, user_id, other_id, last_read_message_id, last_message_id,
@@ -104,7 +147,8 @@ def gather_messages_into_conversations():
                              WHERE m.conversation_id = c.id AND m.recipient_id = c.{side} AND u.id = c.{side}
                                AND u.last_message_read_time IS NOT NULL
                                AND m.timestamp <= u.last_message_read_time), 0),
-                   (SELECT MAX(m.id) FROM messages m WHERE m.conversation_id = c.id),
+                   (SELECT MAX(m.id) FROM messages m
+                    WHERE m.conversation_id = c.id AND m.recipient_id IN (c.user_low_id, c.user_high_id)),
                    (SELECT MAX(m.timestamp) FROM messages m WHERE m.conversation_id = c.id),
                    (SELECT COUNT(*) FROM messages m, users u
                     WHERE m.conversation_id = c.id AND m.recipient_id = c.{side} AND u.id = c.{side}
