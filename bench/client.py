@@ -29,11 +29,11 @@ class Reply:
     body: bytes
     sets_cookie: bool
 
-def fetch(port: int, path: str, headers: dict[str, str]) -> Reply:
-    """GET a path on 127.0.0.1 over a fresh connection (gunicorn's sync workers close it anyway)."""
+def fetch(port: int, path: str, headers: dict[str, str], method: str = "GET", body: str | None = None) -> Reply:
+    """Ask for a path on 127.0.0.1 over a fresh connection (gunicorn's sync workers close it anyway)."""
     conn = http.client.HTTPConnection(HOST, port, timeout=REQUEST_TIMEOUT_S)
     try:
-        conn.request("GET", path, headers={"User-Agent": USER_AGENT, **headers})
+        conn.request(method, path, body=body, headers={"User-Agent": USER_AGENT, **headers})
         response = conn.getresponse()
         body = response.read()
         sets_cookie = response.getheader("Set-Cookie") is not None
@@ -81,9 +81,19 @@ def shown_count(port: int, cookie: str) -> int:
     return int(shown)
 
 
+def csrf_token(port: int, cookie: str) -> str:
+    """The CSRF token a signed-in page gives htmx (hx-headers on <body>), for the posts htmx makes."""
+    reply = fetch(port, "/", {"Cookie": cookie})
+    body = page_of(reply.body).select_one("body[hx-headers]")
+    if body is None:
+        raise RuntimeError(f"no hx-headers on / (HTTP {reply.status})")
+    return json.loads(body["hx-headers"])["X-CSRFToken"]
+
+
 @dataclass
 class Scenario:
-    """One measured request shape: who asks for what, and which answer is right."""
+    """One measured request shape: who asks for what (a GET, or a form POST as htmx sends it, with
+    the CSRF token), and which answer is right."""
 
     name: str
     path: str
@@ -91,15 +101,29 @@ class Scenario:
     expect: int
     must_contain: bytes = b""
     htmx: bool = False
+    form: dict | None = None
+    csrf: str = ""
+
+    @property
+    def method(self) -> str:
+        return "GET" if self.form is None else "POST"
+
+    def body(self) -> str | None:
+        """The url-encoded form of a POST; None for a GET."""
+        return None if self.form is None else urllib.parse.urlencode(self.form)
 
     def headers(self) -> dict[str, str]:
-        """The request headers: the session cookie, plus HX-Request for htmx polls. The browser's
-        User-Agent goes with every request, as a browser's would: the session is bound to it."""
-        return {"Cookie": self.cookie, "User-Agent": USER_AGENT, **(HTMX if self.htmx else {})}
+        """The request headers: the session cookie, plus HX-Request for htmx polls (and a form's
+        type and CSRF token for a POST). The browser's User-Agent goes with every request, as a
+        browser's would: the session is bound to it."""
+        headers = {"Cookie": self.cookie, "User-Agent": USER_AGENT, **(HTMX if self.htmx else {})}
+        if self.form is not None:
+            headers.update({"Content-Type": "application/x-www-form-urlencoded", "X-CSRFToken": self.csrf})
+        return headers
 
 def verify(port: int, scenario: Scenario) -> str | None:
     """What is wrong with the scenario's answer (status, body, a Set-Cookie), or None."""
-    reply = fetch(port, scenario.path, scenario.headers())
+    reply = fetch(port, scenario.path, scenario.headers(), scenario.method, scenario.body())
     if reply.status != scenario.expect:
         return f"{scenario.name}: HTTP {reply.status}, expected {scenario.expect}"
     if scenario.must_contain not in reply.body:

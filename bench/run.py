@@ -19,7 +19,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from client import HOST, Scenario, login, shown_count, verify, wire_bytes
+from client import HOST, Scenario, csrf_token, login, shown_count, verify, wire_bytes
 from report import (
     DatabaseRun,
     print_cross_database,
@@ -79,7 +79,10 @@ def scenarios(port: int, seeded: Seed, reader: str, light: str) -> list[Scenario
     """The floors, then the hot paths, in the order each repetition measures them."""
     shown = shown_count(port, reader)
     thread = f"/messages/with/{seeded.thread_with}"
-    row, message, post = b'class="conversation ', b'class="thread-message', b'class="post '
+    row, message, post = b'class="conversation', b'class="thread-entry thread-message', b'class="post '
+    # An open conversation's read marker, on the message the reader has read already: the answer
+    # every marker post after the first gives (the badge), without a write to measure again and again.
+    marker = {"through": seeded.thread_last_id, "shown_after": 0}
     return [
         Scenario("floor: bare WSGI", "/bench/bare", reader, 200, b"ok"),
         Scenario("floor: Flask route + session", "/bench/floor", reader, 200, b"ok"),
@@ -96,17 +99,31 @@ def scenarios(port: int, seeded: Seed, reader: str, light: str) -> list[Scenario
         Scenario("conversation deepest page", f"{thread}?before={seeded.oldest_thread_cursor}", reader, 200, message),
         Scenario("timeline first page", "/", reader, 200, post),
         Scenario("timeline deepest page", f"/?before={seeded.oldest_timeline_cursor}", reader, 200, post),
+        Scenario("people search", "/messages/new?q=pal", reader, 200, b'role="option"', htmx=True),
+        Scenario("read marker post", f"{thread}/read", reader, 200, b'id="unread-badge"', htmx=True, form=marker,
+                 csrf=csrf_token(port, reader)),
     ]
 
 
-def measure_round(port: int, master: int, plan: list[Scenario], args: argparse.Namespace) -> dict[str, dict]:
+def post_script(scenario: Scenario, workdir: Path) -> Path | None:
+    """For a POST, a wrk Lua script that sends its form; None for a GET."""
+    if scenario.form is None:
+        return None
+    script = workdir / "post.lua"
+    script.write_text(f"wrk.method = \"POST\"\nwrk.body = {json.dumps(scenario.body())}\n")
+    return script
+
+
+def measure_round(port: int, master: int, plan: list[Scenario], args: argparse.Namespace,
+                  workdir: Path) -> dict[str, dict]:
     """One repetition: every scenario in turn under wrk, with the workers' CPU per request."""
     figures = {}
     for scenario in plan:
         print(f"  measuring: {scenario.name} ...", file=sys.stderr, flush=True)
         workers = worker_pids(master)
         before = cpu_seconds(workers)
-        run = run_wrk(f"http://{HOST}:{port}{scenario.path}", scenario.headers(), args.connections, args.seconds)
+        run = run_wrk(f"http://{HOST}:{port}{scenario.path}", scenario.headers(), args.connections, args.seconds,
+                      script=post_script(scenario, workdir))
         cpu = cpu_seconds(workers) - before
         figures[scenario.name] = {"rps": run.rps, "p50": run.p50, "p99": run.p99, "requests": run.requests,
                                   "cpu_ms": 1000 * cpu / run.requests if run.requests else 0.0,
@@ -133,7 +150,8 @@ def memory_check(port: int, master: int, plan: list[Scenario], args: argparse.Na
 
 def rotation_script(plan: list[Scenario]) -> str:
     """A wrk Lua script that sends the scenarios' requests in turn, each with its own headers."""
-    requests = ",\n".join(f"  wrk.format(\"GET\", {json.dumps(s.path)}, {lua_table(s.headers())})" for s in plan)
+    requests = ",\n".join(f"  wrk.format({json.dumps(s.method)}, {json.dumps(s.path)}, {lua_table(s.headers())}"
+                           f"{', ' + json.dumps(s.body()) if s.body() else ''})" for s in plan)
     return f"local requests = {{\n{requests}\n}}\nlocal i = 0\nrequest = function()\n" \
            "  i = i % #requests + 1\n  return requests[i]\nend\n"
 
@@ -182,7 +200,7 @@ def measure_database(port: int, master: int, seeded: Seed, args: argparse.Namesp
     rounds = []
     for index in range(args.repeat):
         print(f"  repetition {index + 1} of {args.repeat}", file=sys.stderr, flush=True)
-        rounds.append(measure_round(port, master, plan, args))
+        rounds.append(measure_round(port, master, plan, args, workdir))
     return DatabaseRun(seeded=seeded, rounds=rounds, problems=problems, sizes=sizes, load_before=load_before,
                        load_after=load_average(),
                        memory=memory_check(port, master, plan, args, workdir) if memory else {})

@@ -41,6 +41,7 @@ class Seed:
     oldest_inbox_cursor: str
     oldest_thread_cursor: str
     oldest_timeline_cursor: str
+    thread_last_id: int
     per_page: int
     database: str = ""
     seconds: float = 0.0
@@ -115,7 +116,17 @@ def seed_rows(db, args: argparse.Namespace, run_id: str, per_page: int) -> Seed:
                 conversations=args.conversations + 2, other_messages=args.other_messages, posts=args.posts,
                 per_page=per_page, oldest_inbox_cursor=inbox_cursor_near_oldest(db, reader, per_page),
                 oldest_thread_cursor=thread_cursor_near_oldest(db, thread, per_page),
-                oldest_timeline_cursor=timeline_cursor_near_oldest(db, per_page))
+                oldest_timeline_cursor=timeline_cursor_near_oldest(db, per_page),
+                thread_last_id=last_message_id(db, thread))
+
+
+def last_message_id(db, conversation: int) -> int:
+    """The id of a conversation's newest message."""
+    from sqlalchemy import func, select
+
+    from webapp.models import Message
+
+    return db.session.scalar(select(func.max(Message.id)).where(Message.conversation_id == conversation))
 
 
 def create_users(db, names: list[str]) -> dict[str, int]:

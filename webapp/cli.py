@@ -58,13 +58,14 @@ def seed_demo_data() -> list[str]:
 
 
 def add_conversation(one: str, other: str, lines: list[tuple[str, str]], now) -> None:
-    """Add a conversation between two demo users over the last hours, as if they had written it:
-    whoever wrote a message has read what came before it."""
+    """Add a conversation between two demo users over the last day or two, five hours apart (so
+    a chat shows its day separators), as if they had written it: whoever wrote a message has read
+    what came before it."""
     people = {one: User.by_username(one), other: User.by_username(other)}
     last_written = {}
     for index, (author, body) in enumerate(lines):
         reader = people[other if author == one else one]
-        message = Message.deliver(people[author], reader, body, timestamp=now - timedelta(hours=len(lines) - index))
+        message = Message.deliver(people[author], reader, body, timestamp=now - timedelta(hours=5 * (len(lines) - index)))
         last_written[author] = message.id
     for author, message_id in last_written.items():
         Participant.of(people[author], people[other if author == one else one]).mark_read_up_to(message_id)

@@ -36,6 +36,8 @@ def test_readme_screenshots(browser, live_server, tmp_path):
     desktop = browser.new_context(base_url=live_server.url, viewport=DESKTOP, color_scheme="light")
     phone = browser.new_context(base_url=live_server.url, viewport=PHONE, color_scheme="dark",
                                 has_touch=True, is_mobile=True)
+    phone_light = browser.new_context(base_url=live_server.url, viewport=PHONE, color_scheme="light",
+                                      has_touch=True, is_mobile=True)
     try:
         page = desktop.new_page()
         sign_in_as_alice(page)
@@ -48,11 +50,26 @@ def test_readme_screenshots(browser, live_server, tmp_path):
         page.goto("/messages/with/bob")
         expect(page.locator("li.new-divider")).to_have_count(1)
         shot(page, folder, "conversation")
+        expect(page.locator("#thread .day-separator")).to_have_count(2)  # yesterday and today
+        page.goto("/messages/new")
+        page.keyboard.type("b")
+        expect(page.locator("#people-results [role=option]")).to_have_count(1)
+        page.keyboard.press("ArrowDown")
+        shot(page, folder, "new-message")
         mobile = phone.new_page()
         sign_in_as_alice(mobile)
         mobile.goto("/messages/with/carol")
         expect(mobile.locator("html")).to_have_attribute("data-bs-theme", "dark")
         shot(mobile, folder, "phone-conversation-dark")
+        light = phone_light.new_page()
+        sign_in_as_alice(light)
+        light.goto("/messages/with/dave")
+        light.fill("#reply-form textarea[name=message]", "Found a new old map?")
+        light.keyboard.press("Enter")
+        expect(light.locator("#thread .thread-message .body-text").last).to_have_text("Found a new old map?")
+        light.fill("#reply-form textarea[name=message]", "Tell me on Thursday!")
+        shot(light, folder, "phone-conversation-light")
     finally:
         desktop.close()
         phone.close()
+        phone_light.close()
