@@ -28,8 +28,11 @@ class Config:
 
     POSTS_PER_PAGE = 10
     MESSAGES_PER_PAGE = 10
+    COMMENTS_PER_PAGE = 20
     # How many people the search for someone to write to (/messages/new) shows.
     PEOPLE_SEARCH_RESULTS = 10
+    # How many of the most active people the home page suggests to someone who follows nobody.
+    SUGGESTED_PEOPLE = 5
     NOTIFICATION_POLL_SECONDS = 10
     # A poll that takes longer than this is abandoned; the next one starts afresh.
     POLL_TIMEOUT_MS = 8000
@@ -105,7 +108,9 @@ ENVIRONMENT = {
     "SQLITE_BUSY_TIMEOUT_MS": ["SQLITE_BUSY_TIMEOUT_MS"],
     "POSTS_PER_PAGE": ["POSTS_PER_PAGE"],
     "MESSAGES_PER_PAGE": ["MESSAGES_PER_PAGE"],
+    "COMMENTS_PER_PAGE": ["COMMENTS_PER_PAGE"],
     "PEOPLE_SEARCH_RESULTS": ["PEOPLE_SEARCH_RESULTS"],
+    "SUGGESTED_PEOPLE": ["SUGGESTED_PEOPLE"],
     "NOTIFICATION_POLL_SECONDS": ["NOTIFICATION_POLL_SECONDS"],
     "POLL_TIMEOUT_MS": ["POLL_TIMEOUT_MS"],
     "POPOVER_DELAY_MS": ["POPOVER_DELAY_MS"],

@@ -60,14 +60,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="short conversations in the reader's inbox (default 1000)")
     parser.add_argument("--other-messages", type=int, default=100_000,
                         help="messages between two other users, stored first (default 100000)")
-    parser.add_argument("--posts", type=int, default=5_000, help="posts on the timeline (default 5000)")
+    parser.add_argument("--posts", type=int, default=1_000_000, help="posts on the timeline (default 1000000)")
+    parser.add_argument("--people", type=int, default=10_000, help="people who write the posts (default 10000)")
+    parser.add_argument("--follows", type=int, default=500, help="of them, how many the reader follows (default 500)")
+    parser.add_argument("--comments", type=int, default=10_000, help="comments on one post (default 10000)")
     parser.add_argument("--memory-requests", type=int, default=100_000,
                         help="requests of the memory check, on the first database (default 100000; 0 skips it)")
     parser.add_argument("--postgresql", default=os.environ.get("BENCH_DATABASE_URL"),
                         help="also run on this PostgreSQL database (default: $BENCH_DATABASE_URL)")
     args = parser.parse_args(argv)
     positive = (args.seconds, args.repeat, args.connections, args.workers, args.messages, args.unread,
-                args.conversations, args.posts)
+                args.conversations, args.posts, args.people, args.follows, args.comments)
     if min(positive) <= 0:
         parser.error("every number must be positive")
     if min(args.other_messages, args.memory_requests) < 0:
@@ -80,6 +83,7 @@ def scenarios(port: int, seeded: Seed, reader: str, light: str) -> list[Scenario
     shown = shown_count(port, reader)
     thread = f"/messages/with/{seeded.thread_with}"
     row, message, post = b'class="conversation', b'class="thread-entry thread-message', b'class="post '
+    comment, csrf = b'class="comment ', csrf_token(port, reader)
     # An open conversation's read marker, on the message the reader has read already: the answer
     # every marker post after the first gives (the badge), without a write to measure again and again.
     marker = {"through": seeded.thread_last_id, "shown_after": 0}
@@ -97,11 +101,18 @@ def scenarios(port: int, seeded: Seed, reader: str, light: str) -> list[Scenario
         Scenario("inbox deepest page", f"/messages?before={seeded.oldest_inbox_cursor}", reader, 200, row),
         Scenario("conversation first page", thread, reader, 200, message),
         Scenario("conversation deepest page", f"{thread}?before={seeded.oldest_thread_cursor}", reader, 200, message),
-        Scenario("timeline first page", "/", reader, 200, post),
-        Scenario("timeline deepest page", f"/?before={seeded.oldest_timeline_cursor}", reader, 200, post),
+        Scenario("explore first page", "/explore", reader, 200, post),
+        Scenario("explore deepest page", f"/explore?before={seeded.oldest_timeline_cursor}", reader, 200, post),
+        Scenario("home first page", "/", reader, 200, post),
+        Scenario("home deepest page", f"/?before={seeded.oldest_home_cursor}", reader, 200, post),
+        Scenario("post with comments first page", f"/post/{seeded.commented_post}", reader, 200, comment),
+        Scenario("post with comments deepest page",
+                 f"/post/{seeded.commented_post}?before={seeded.oldest_comments_cursor}", reader, 200, comment),
+        Scenario("follow button", f"/user/{seeded.followed}/follow", reader, 200, b'class="follow-box',
+                 htmx=True, form={}, csrf=csrf),
         Scenario("people search", "/messages/new?q=pal", reader, 200, b'role="option"', htmx=True),
         Scenario("read marker post", f"{thread}/read", reader, 200, b'id="unread-badge"', htmx=True, form=marker,
-                 csrf=csrf_token(port, reader)),
+                 csrf=csrf),
     ]
 
 
@@ -220,7 +231,8 @@ def print_database(run: DatabaseRun) -> None:
     total = s.messages + s.unread + s.other_messages + s.conversations
     print(f"== {s.database}: seeded in {s.seconds:.1f} s, {total:,} messages ({s.messages:,} in the reader's "
           f"conversation, {s.unread:,} unread from one person, {s.conversations:,} conversations, "
-          f"{s.other_messages:,} between others), {s.posts:,} posts; load average {run.load_before} before, "
+          f"{s.other_messages:,} between others), {s.posts:,} posts by {s.people:,} people, {s.follows} of them "
+          f"followed by the reader, {s.comments:,} comments on one post; load average {run.load_before} before, "
           f"{run.load_after} after")
     if run.problems:
         print("Unexpected answers before the load:\n  " + "\n  ".join(run.problems))

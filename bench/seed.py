@@ -5,6 +5,8 @@ The reader has a long conversation that is read (--messages, its deep pages are 
 pager must reach cheaply), a second one full of unread messages (--unread: the badge's worst
 case), and --conversations short ones (the inbox's depth). Others talk among themselves first
 (--other-messages), so a plan that scans rather than seeks has to walk past their messages.
+--people authors write --posts posts between them; the reader follows --follows of them (their
+home timeline), and one post has --comments comments.
 """
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ from client import PASSWORD
 from server import ROOT, venv_tool
 
 SEED_CHUNK = 10_000
+COMMENTS_PER_PAGE = 20  # the app's default (config.Config)
 # Cheap hashing for the bench server and seeding: login is not what we measure.
 CHEAP_ARGON2 = {"ARGON2_TIME_COST": 1, "ARGON2_MEMORY_KIB": 1024, "ARGON2_PARALLELISM": 1}
 
@@ -42,6 +45,13 @@ class Seed:
     oldest_thread_cursor: str
     oldest_timeline_cursor: str
     thread_last_id: int
+    people: int
+    follows: int
+    comments: int
+    followed: str
+    oldest_home_cursor: str
+    commented_post: int
+    oldest_comments_cursor: str
     per_page: int
     database: str = ""
     seconds: float = 0.0
@@ -110,14 +120,78 @@ def seed_rows(db, args: argparse.Namespace, run_id: str, per_page: int) -> Seed:
     pal_conversations = [add_conversation(db, ids[pal], reader, 1) for pal in pals]
     add_participants(db, [others, thread, *pal_conversations], read_by_all=True)
     add_participants(db, [unread, for_light], read_by_all=False)
-    insert_posts(db, list(ids.values())[:len(roles)], args.posts)
+    authors = create_authors(db, run_id, args.people)
+    insert_posts(db, [*list(ids.values())[:len(roles)], *authors], args.posts)
+    followed = follow_every_nth(db, reader, authors, args.follows)
+    commented = add_comments(db, authors[0], authors[1:], args.comments)
     return Seed(reader=names["reader"], light=names["light"], thread_with=names["friend"],
                 unread_from=names["admirer"], messages=args.messages, unread=args.unread,
                 conversations=args.conversations + 2, other_messages=args.other_messages, posts=args.posts,
                 per_page=per_page, oldest_inbox_cursor=inbox_cursor_near_oldest(db, reader, per_page),
                 oldest_thread_cursor=thread_cursor_near_oldest(db, thread, per_page),
                 oldest_timeline_cursor=timeline_cursor_near_oldest(db, per_page),
-                thread_last_id=last_message_id(db, thread))
+                thread_last_id=last_message_id(db, thread), people=args.people, follows=len(followed),
+                comments=args.comments, followed=author_name(run_id, followed[0]),
+                oldest_home_cursor=home_cursor_near_oldest(db, reader, followed, per_page),
+                commented_post=commented, oldest_comments_cursor=comments_cursor_near_oldest(db, commented))
+
+
+def author_name(run_id: str, index: int) -> str:
+    """The name of the author with this index."""
+    return f"author{index}_{run_id}"
+
+
+def create_authors(db, run_id: str, count: int) -> list[int]:
+    """`count` people who will write the posts (bulk-inserted: no ORM object each); their ids."""
+    from sqlalchemy import insert, select
+
+    from webapp.models import User, utcnow
+    from webapp.passwords import hash_password
+
+    password_hash, now = hash_password(PASSWORD), utcnow()
+    names = [author_name(run_id, index) for index in range(count)]
+    for first in range(0, count, SEED_CHUNK):
+        db.session.execute(insert(User), [{"username": name, "email": f"{name}@bench.invalid", "about_me": "",
+                                           "password_hash": password_hash, "last_seen": now}
+                                          for name in names[first:first + SEED_CHUNK]])
+    db.session.commit()
+    ids = dict(db.session.execute(select(User.username, User.id).where(User.username.in_(names))).all())
+    return [ids[name] for name in names]
+
+
+def follow_every_nth(db, reader: int, authors: list[int], count: int) -> list[int]:
+    """The reader follows `count` authors spread evenly over them (each writes as much as any
+    other, so the followed write count/len(authors) of the posts); their indexes."""
+    from sqlalchemy import insert
+
+    from webapp.models import Follow, utcnow
+
+    step = max(1, len(authors) // max(count, 1))
+    chosen = list(range(0, len(authors), step))[:count]
+    now = utcnow()
+    db.session.execute(insert(Follow), [{"follower_id": reader, "followed_id": authors[index], "created_at": now}
+                                        for index in chosen])
+    db.session.commit()
+    Follow.recount()  # the counts the app keeps, set as it would have
+    return chosen
+
+
+def add_comments(db, author: int, commenters: list[int], count: int) -> int:
+    """`count` comments on the newest post of `author`, by the commenters in turn; the post's id."""
+    from sqlalchemy import insert, select
+
+    from webapp.models import Comment, Post, utcnow
+
+    post = db.session.scalar(select(Post.id).where(Post.user_id == author).order_by(Post.id.desc()).limit(1))
+    start = utcnow() - timedelta(seconds=count + 60)
+    for first in range(0, count, SEED_CHUNK):
+        db.session.execute(insert(Comment), [{"post_id": post, "user_id": commenters[i % len(commenters)],
+                                              "body": f"Bench comment number {i}.",
+                                              "timestamp": start + timedelta(seconds=i)}
+                                             for i in range(first, min(first + SEED_CHUNK, count))])
+        db.session.commit()
+    Comment.recount()
+    return post
 
 
 def last_message_id(db, conversation: int) -> int:
@@ -245,6 +319,24 @@ def timeline_cursor_near_oldest(db, per_page: int) -> str:
     from webapp.models import Post
 
     return cursor_at_offset(db, Post.timestamp, Post.id, None, 2 * per_page)
+
+
+def home_cursor_near_oldest(db, reader: int, followed: list[int], per_page: int) -> str:
+    """A `before` cursor of the reader's home timeline with two pages of older posts left."""
+    from sqlalchemy import select
+
+    from webapp.models import Follow, Post
+
+    followed_ids = select(Follow.followed_id).where(Follow.follower_id == reader)
+    condition = Post.user_id.in_(followed_ids) | (Post.user_id == reader)
+    return cursor_at_offset(db, Post.timestamp, Post.id, condition, 2 * per_page)
+
+
+def comments_cursor_near_oldest(db, post: int) -> str:
+    """A `before` cursor of the post's comments with two pages of older comments left."""
+    from webapp.models import Comment
+
+    return cursor_at_offset(db, None, Comment.id, Comment.post_id == post, 2 * COMMENTS_PER_PAGE)
 
 
 def cursor_at_offset(db, timestamp, id_, condition, offset: int) -> str:

@@ -25,9 +25,21 @@ def database_url_for(tmp_path) -> str:
     return os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'test.sqlite'}"
 
 
+# Whether this test session has built PostgreSQL's schema afresh: a database kept from an earlier
+# run may hold the tables of older models, which create_all would leave as they were.
+_fresh_postgresql_schema = False
+
+
 def reset_database() -> None:
-    """Give the test an empty schema: recreate SQLite's, empty PostgreSQL's tables."""
+    """Give the test an empty schema: recreate SQLite's, empty PostgreSQL's tables (rebuilt from
+    the models once per test session)."""
+    global _fresh_postgresql_schema
     if db.engine.dialect.name == "postgresql":
+        if not _fresh_postgresql_schema:
+            db.drop_all()
+            db.session.execute(text("DROP TABLE IF EXISTS alembic_version"))
+            db.session.commit()
+            _fresh_postgresql_schema = True
         db.create_all()
         tables = ", ".join(table.name for table in db.metadata.sorted_tables)
         db.session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
@@ -100,6 +112,14 @@ def seed_post(app, author: str, body: str = "a post", timestamp=None) -> int:
     """Store a post by a username, optionally at a given moment; returns its id."""
     with app.app_context():
         return Post.publish(User.by_username(author), body, timestamp=timestamp).id
+
+
+def seed_follow(app, follower: str, followed: str) -> None:
+    """One username follows another, as the Follow button would do it."""
+    from webapp.models import Follow
+
+    with app.app_context():
+        Follow.start(User.by_username(follower), User.by_username(followed))
 
 
 @pytest.fixture

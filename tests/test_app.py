@@ -7,7 +7,7 @@ from config import from_environment
 from webapp import create_app
 from webapp.database import normalize_database_uri
 from webapp.extensions import db
-from webapp.models import Message, Post, User
+from webapp.models import Comment, Follow, Message, Post, User
 
 from .conftest import post_counts, soup
 
@@ -105,13 +105,19 @@ def test_seed_demo_creates_a_living_app_and_is_idempotent(app):
     # Each demo user's stored count is their number of posts (the first one included: it is
     # published while its new author is still unsaved).
     assert all(stored == actual for stored, actual in post_counts(app).values())
+    # Follows, comments and mentions too, with every stored count right.
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Follow)) == 8
+        assert db.session.scalar(select(func.count(Comment.id))) == 5
+        assert db.session.scalar(select(func.count(Post.id)).where(Post.mentions.is_not(None))) == 2
+        assert Follow.recount() == 0 and Comment.recount() == 0
     second = runner.invoke(args=["seed-demo"])
     assert "nothing changed" in second.output
     with app.app_context():
         assert [db.session.scalar(select(func.count(model.id))) for model in (User, Post, Message)] == totals
 
 
-def test_recount_posts_mends_counts_that_drifted_and_says_how_many(app, make_user, add_post):
+def test_recount_mends_counts_that_drifted_and_says_how_many(app, make_user, add_post):
     make_user("ann")
     make_user("ben")
     add_post("ann")
@@ -119,10 +125,10 @@ def test_recount_posts_mends_counts_that_drifted_and_says_how_many(app, make_use
         db.session.add(Post(author=User.by_username("ben"), body="loaded in bulk"))  # not counted
         db.session.commit()
     assert post_counts(app) == {"ann": (1, 1), "ben": (0, 1)}
-    result = app.test_cli_runner().invoke(args=["recount-posts"])
+    result = app.test_cli_runner().invoke(args=["recount"])
     assert result.exit_code == 0 and "1 stored count corrected" in result.output
     assert post_counts(app) == {"ann": (1, 1), "ben": (1, 1)}
-    again = app.test_cli_runner().invoke(args=["recount-posts"])
+    again = app.test_cli_runner().invoke(args=["recount"])
     assert "0 stored counts corrected" in again.output
 
 

@@ -300,14 +300,14 @@ def test_a_conversation_page_costs_the_same_queries_for_1_and_50_messages(client
 
 # Live while open
 
-def poll(client, page_or_update) -> "Response":
+def poll(client, page_or_update):
     """The poll an open conversation makes: its URL, with the newest message it shows (`after`)."""
     poller = page_or_update.select_one("#thread-poller")
     return client.get(poller["hx-get"], query_string={"after": poller.select_one("#thread-after")["value"]},
                       headers=HTMX)
 
 
-def read_marker(client, message) -> "Response":
+def read_marker(client, message):
     """What htmx posts once an appended message has been in view."""
     return client.post(message["hx-post"], data=json.loads(message["hx-vals"]), headers=HTMX)
 

@@ -145,3 +145,34 @@ def test_the_post_count_migration_counts_existing_posts_and_keeps_the_name_index
         finally:
             drop_everything()
             db.create_all()
+
+
+def test_the_follows_migration_finds_mentions_in_existing_posts_and_goes_back(app):
+    """0006 -> 0007 with data: counts start at zero, the posts already there get their mentions
+    (of people who exist, lowercased), and back again."""
+    with app.app_context():
+        drop_everything()
+        try:
+            upgrade(revision="0006")
+            with db.engine.begin() as connection:
+                for uid, name in ((1, "Ann"), (2, "ben")):
+                    connection.execute(text(
+                        "INSERT INTO users (id, username, email, password_hash, about_me, last_seen) "
+                        "VALUES (:id, :n, :e, 'x', '', '2026-01-01 10:00:00')"), {"id": uid, "n": name, "e": f"{name}@example.org"})
+                for pid, body in ((1, "hi @ann and @BEN, not @ghost"), (2, "mail me@ben.org"), (3, "no one")):
+                    connection.execute(text("INSERT INTO posts (id, body, timestamp, user_id) "
+                                            "VALUES (:id, :body, '2026-01-01 10:00:00', 2)"), {"id": pid, "body": body})
+            upgrade(revision="0007")
+            with db.engine.connect() as connection:
+                mentions = dict(connection.execute(text("SELECT id, mentions FROM posts")).all())
+                counts = connection.execute(text("SELECT follower_count, following_count FROM users")).all()
+                comments = connection.execute(text("SELECT comment_count FROM posts")).scalars().all()
+            assert mentions == {1: "ann ben", 2: None, 3: None}
+            assert set(counts) == {(0, 0)} and comments == [0, 0, 0]
+            downgrade(revision="0006")
+            assert "follows" not in inspect(db.engine).get_table_names()
+            assert "mentions" not in {column["name"] for column in inspect(db.engine).get_columns("posts")}
+            assert "uq_users_username_lower" in index_names()
+        finally:
+            drop_everything()
+            db.create_all()

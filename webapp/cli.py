@@ -1,4 +1,5 @@
-"""Command-line tools: `flask seed-demo` fills an empty app with people, posts and messages."""
+"""Command-line tools: `flask seed-demo` fills an empty app with people, posts, follows, comments
+and messages; `flask recount` mends the stored counts."""
 import random
 from datetime import timedelta
 
@@ -7,7 +8,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from .extensions import db
-from .models import Message, Participant, Post, User, utcnow
+from .models import Comment, Follow, Message, Participant, Post, User, utcnow
 from .passwords import hash_password
 
 DEMO_PASSWORD = "demo-password"
@@ -23,6 +24,15 @@ DEMO_POSTS = [
     "A quiet day is a good day.", "Found a map of the city from 1890!", "Fixed the bike, rode to the lake.",
     "Tea, not coffee, today.", "The library had the book I wanted.", "Rain all day; perfect for writing.",
 ]
+# Who follows whom: everyone follows someone, so each home page is alive.
+DEMO_FOLLOWS = [("alice", "bob"), ("alice", "carol"), ("bob", "alice"), ("bob", "dave"), ("carol", "alice"),
+                ("carol", "bob"), ("carol", "dave"), ("dave", "carol")]
+# Posts with mentions (newest of each author's), and comments on the newest post of an author.
+DEMO_MENTION_POSTS = [("bob", "Thanks @alice for the bread recipe, and @dave for the maps!"),
+                      ("carol", "Meetup on Thursday: @bob brings maps, @alice brings bread.")]
+DEMO_COMMENTS = [("alice", [("carol", "Count me in!"), ("dave", "@alice, can I bring a friend?"),
+                            ("alice", "Of course, @dave.")]),
+                 ("bob", [("alice", "Less salt this time, promise."), ("carol", "Looking forward to it.")])]
 # Conversations, oldest message first: (one, other, [(who writes, text), ...]). The last
 # messages to alice are left unread, so a first visit shows the badge and a "New" divider.
 DEMO_CONVERSATIONS = [
@@ -50,11 +60,29 @@ def seed_demo_data() -> list[str]:
                 moment = now - timedelta(days=days_ago, minutes=rng.randint(0, 1439))
                 Post.publish(user, rng.choice(DEMO_POSTS), timestamp=moment)
     db.session.commit()
+    add_social_life(created, now)
     for one, other, lines in DEMO_CONVERSATIONS:
         if one in created or other in created:
             add_conversation(one, other, lines, now)
     db.session.commit()
     return list(created)
+
+
+def add_social_life(created: dict[str, User], now) -> None:
+    """Follows among the demo users, posts that mention people, and comments, through the models
+    (so counts and notifications are what the app itself would keep)."""
+    people = {name: User.by_username(name) for name in DEMO_USERS}
+    for follower, followed in DEMO_FOLLOWS:
+        if follower in created or followed in created:
+            Follow.start(people[follower], people[followed])
+    for index, (author, body) in enumerate(DEMO_MENTION_POSTS):
+        if author in created:
+            Post.publish(people[author], body, timestamp=now - timedelta(hours=3 - index))
+    for author, comments in DEMO_COMMENTS:
+        if author in created:
+            newest = Post.by_author(people[author]).rows("newest", 1)[0]
+            for commenter, body in comments:
+                Comment.add(newest.id, people[commenter], body)
 
 
 def add_conversation(one: str, other: str, lines: list[tuple[str, str]], now) -> None:
@@ -74,11 +102,12 @@ def add_conversation(one: str, other: str, lines: list[tuple[str, str]], now) ->
 def init_app(app: Flask) -> None:
     """Attach the app's commands to `flask`."""
 
-    @app.cli.command("recount-posts")
-    def recount_posts():
-        """Recount every user's stored number of posts (after posts were added outside the app)."""
-        fixed = Post.recount()
-        click.echo(f"Recounted everyone's posts: {fixed} stored count{'' if fixed == 1 else 's'} corrected.")
+    @app.cli.command("recount")
+    def recount():
+        """Recount every stored count (posts, followers, following, comments) after rows were added
+        or removed outside the app (a bulk load, a fix by hand)."""
+        fixed = Post.recount() + Follow.recount() + Comment.recount()
+        click.echo(f"Recounted posts, follows and comments: {fixed} stored count{'' if fixed == 1 else 's'} corrected.")
 
     @app.cli.command("seed-demo")
     @click.option("--if-empty", is_flag=True, help="Only seed a database that has no users yet (first run).")

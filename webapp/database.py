@@ -7,6 +7,7 @@ import psycopg
 from flask import Flask, g
 from psycopg.errors import _WaitTimeout
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.engine.url import make_url
 from sqlalchemy.exc import DisconnectionError
@@ -61,6 +62,15 @@ def lock_for_writing() -> None:
     connection = db.session.connection()
     if connection.dialect.name == "sqlite" and not connection.connection.dbapi_connection.in_transaction:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def insert_ignoring_duplicates(model):
+    """An INSERT of `model` that does nothing where a row with the same key exists (ON CONFLICT DO
+    NOTHING, which both databases have): with RETURNING, a row comes back only when it added one
+    (the ORM's rowcount is not to be trusted there). Unlike a caught IntegrityError it needs no
+    rollback, and a twin request racing it waits for the first to commit, then adds nothing."""
+    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    return dialect.insert(model).on_conflict_do_nothing()
 
 
 def forget_request_notes(_error: BaseException | None = None) -> None:

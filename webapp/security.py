@@ -4,7 +4,8 @@ import secrets
 from typing import Callable
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, current_app
+from flask import Flask, Response, current_app, request
+from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -105,3 +106,8 @@ def safe_next(target: str | None) -> str | None:
 def configured_limit(key: str) -> Callable[[], str]:
     """A rate limit read from the config when a request needs it, for `limiter.limit(...)`."""
     return lambda: current_app.config[key]
+
+
+def signed_in_user_key() -> str:
+    """What a rate limit on writing counts per (sending, commenting): the signed-in user, not the address."""
+    return f"user:{current_user.id}" if current_user.is_authenticated else request.remote_addr or "anonymous"

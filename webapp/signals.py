@@ -1,7 +1,22 @@
-"""The app's signals (blinker, which Flask ships): features subscribe instead of importing each other."""
+"""The app's signals (blinker, which Flask ships): features subscribe instead of importing each other.
+
+Two moments: an event's own signal is sent inside the transaction that stores it, before the
+commit, so a subscriber's rows (a notification) commit with it or not at all; `message_sent` is
+sent once the message is committed.
+"""
 from blinker import Namespace
 
 signals = Namespace()
 
 # Sent with the app as sender and `message=` once a new private message is stored and committed.
 message_sent = signals.signal("message-sent")
+
+# Sent with the app as sender inside the event's transaction (see above).
+# follower=, followed= (users): a new follow (never twice for one pair).
+followed = signals.signal("followed")
+# comment= (a Comment, flushed: it has its id), post_author_id=: a new comment on a post.
+comment_stored = signals.signal("comment-stored")
+# author= (a user), mentioned_ids= (user ids, never the author's), post= or comment=: @names in new text.
+mentioned = signals.signal("mentioned")
+# post= (a Post, flushed): a new post.
+post_published = signals.signal("post-published")

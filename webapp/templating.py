@@ -7,8 +7,10 @@ from flask import Flask, current_app, g, request, url_for
 from flask.templating import Environment
 from flask_wtf.csrf import generate_csrf
 from jinja_partials import generate_render_partial
+from markupsafe import Markup, escape
 
 from . import models
+from .mentions import with_mentions
 from .timefmt import clock_tag, day_tag, full_utc, iso_utc, relative_time, time_tag, utc_day
 
 HTMX_VERSION = "2.0.11"
@@ -62,12 +64,16 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(relative_time, "relative_time")
     app.add_template_filter(iso_utc, "iso_utc")
     app.add_template_filter(full_utc, "full_utc")
+    remembered_url_for = remembering_url_for(app.extensions.setdefault(REMEMBERED_URLS, {}))
     app.jinja_env.globals.update(
         htmx_config=json.dumps(HTMX_CONFIG, separators=(",", ":")),
         htmx_version=HTMX_VERSION,
         bootstrap_version=BOOTSTRAP_VERSION,
         limits=LIMITS,
-        url_for=remembering_url_for(app.extensions.setdefault(REMEMBERED_URLS, {})),
+        url_for=remembered_url_for,
+        user_link=lambda username: user_link(remembered_url_for, username),
+        with_mentions=lambda text, names: with_mentions(text, names, lambda name: user_link(
+            remembered_url_for, name, f"@{name}", "user-link mention")),
         csrf_token=csrf_token,
         render_partial=generate_render_partial(render_in_place),
         time_tag=time_tag,
@@ -75,6 +81,21 @@ def init_app(app: Flask) -> None:
         day_tag=day_tag,
         utc_day=utc_day,
     )
+
+
+def user_link(url_for_: Callable[..., str], username: str, text: str | None = None,
+              classes: str = "user-link fw-semibold") -> Markup:
+    """A name as a real link to the profile. With htmx it also loads the popover card into the
+    span beside it, on the first hover (after a short delay) or keyboard focus; CSS shows the card
+    on hover and focus, app.js loads it only once and closes it on Escape. Every row of a list has
+    one, so it is built here rather than in a macro; the name and text are escaped."""
+    profile, card = url_for_("users.profile", username=username), url_for_("users.popover", username=username)
+    delay = int(current_app.config["POPOVER_DELAY_MS"])
+    return Markup(
+        f'<span class="user-popover"><a class="{classes}" href="{escape(profile)}" hx-get="{escape(card)}"'
+        f' hx-trigger="mouseenter delay:{delay}ms, focus" hx-target="next .popover-card" hx-swap="innerHTML"'
+        f' hx-sync="this:drop" aria-keyshortcuts="ArrowDown">{escape(text or username)}</a>'
+        f'<span class="popover-card"></span></span>')
 
 
 def render_in_place(template_name: str, **context) -> str:

@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 
 from webapp.models import utcnow
 
-from ..conftest import seed_post, seed_user
+from ..conftest import seed_follow, seed_post, seed_user
 from .conftest import register_and_login
 
 
@@ -17,6 +17,7 @@ def test_focus_after_posting_an_error_and_paging(new_page, live_server):
     start = utcnow() - timedelta(hours=1)
     for index in range(12):
         seed_post(live_server.app, "bob", f"p{index}", timestamp=start + timedelta(minutes=index))
+    seed_follow(live_server.app, "anna", "bob")
     page.goto("/")
     field = page.locator("#post-form textarea[name=post]")
     expect(field).not_to_be_focused()  # nothing grabs the focus on arrival
@@ -55,7 +56,7 @@ def test_escape_inside_a_card_returns_to_the_name(new_page, live_server):
     page = new_page()
     register_and_login(page, "anna")
     seed_post(live_server.app, "bob", "bob was here")
-    page.goto("/")
+    page.goto("/explore")
     link = page.locator("#post-items a.user-link").first
     card = page.locator("#post-items .popover-card").first
     link.focus()
@@ -72,19 +73,22 @@ def test_cards_add_no_tab_stops_and_the_down_arrow_enters_one(new_page, live_ser
     register_and_login(page, "anna")
     for index in range(5):
         seed_post(live_server.app, "bob", f"post {index}")
-    page.goto("/")
+    page.goto("/explore")
     names = page.locator("#post-items a.user-link")
     names.first.focus()
     expect(page.locator("#post-items .popover-card").first).to_contain_text("Send private message")
     for index in range(1, 5):
         page.keyboard.press("Tab")
+        expect(page.locator("#post-items a.post-comments").nth(index - 1)).to_be_focused()  # its comments
+        page.keyboard.press("Tab")
         expect(names.nth(index)).to_be_focused()  # the next name, not the card's links
     card = page.locator("#post-items .popover-card").nth(4)
     expect(card).to_contain_text("Send private message")  # loaded on focus
-    page.keyboard.press("ArrowDown")
-    expect(card.locator("a").first).to_be_focused()
-    page.keyboard.press("ArrowDown")
-    expect(card.locator("a", has_text="Send private message")).to_be_focused()
+    # Down through the card: its name, the follow counts, Follow, and Send private message.
+    for item in (card.locator("a").first, card.locator("a", has_text="follower"), card.locator("a", has_text="following"),
+                 card.get_by_role("button", name="Follow bob"), card.locator("a", has_text="Send private message")):
+        page.keyboard.press("ArrowDown")
+        expect(item).to_be_focused()
     page.keyboard.press("Enter")
     page.wait_for_url("**/send-message/bob")
 
@@ -97,7 +101,7 @@ def test_a_tap_on_a_name_opens_the_profile(browser, live_server):
         page = context.new_page()
         register_and_login(page, "anna")
         seed_post(live_server.app, "bob", "bob was here")
-        page.goto("/")
+        page.goto("/explore")
         fetches = []
         page.on("request", lambda request: "/popover" in request.url and fetches.append(request.url))
         link = page.locator("#post-items a.user-link").first

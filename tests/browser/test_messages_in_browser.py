@@ -156,7 +156,7 @@ def test_hovering_a_name_shows_its_card_once_and_leads_to_the_send_form(new_page
     page = new_page()
     register_and_login(page, "anna")
     seed_post(live_server.app, "bob", "bob was here")
-    page.goto("/")
+    page.goto("/explore")
     fetches = []
     page.on("request", lambda request: "/popover" in request.url and fetches.append(request.url))
     link = page.locator("#post-items a.user-link").first
@@ -200,7 +200,7 @@ def test_keyboard_focus_shows_the_card_and_escape_hides_it(new_page, live_server
     page = new_page()
     register_and_login(page, "anna")
     seed_timeline(live_server.app, 1)
-    page.goto("/")
+    page.goto("/explore")
     link = page.locator("#post-items a.user-link").first
     card = page.locator("#post-items .popover-card").first
     link.focus()
@@ -217,7 +217,7 @@ def test_a_mouse_passing_over_names_fires_no_request(new_page, live_server):
     page = new_page()
     register_and_login(page, "anna")
     seed_timeline(live_server.app, 5)
-    page.goto("/")
+    page.goto("/explore")
     fetches = []
     page.on("request", lambda request: "/popover" in request.url and fetches.append(request.url))
     count_htmx_confirms(page, "#post-items a.user-link")

@@ -7,18 +7,13 @@ from ..extensions import limiter
 from ..htmx import form_succeeded, render, render_form, render_fragment
 from ..models import Message, Participant, User
 from ..pagination import Cursor, Page, paginate
-from ..security import configured_limit
+from ..security import configured_limit, signed_in_user_key
 from .forms import MessageForm, ReadMarkerForm
 
 bp = Blueprint("messages", __name__)
 
 
-def sender_key() -> str:
-    """Rate limits on sending count per signed-in user, not per address."""
-    return f"user:{current_user.id}" if current_user.is_authenticated else request.remote_addr or "anonymous"
-
-
-send_limit = limiter.limit(configured_limit("SEND_RATE_LIMIT"), methods=["POST"], key_func=sender_key)
+send_limit = limiter.limit(configured_limit("SEND_RATE_LIMIT"), methods=["POST"], key_func=signed_in_user_key)
 # What the people search reads of `q`: a name is at most 32 characters, so anything longer is
 # someone else's input, cut before it is looked at.
 PEOPLE_QUERY_MAX_LENGTH = 64

@@ -1,9 +1,10 @@
-"""The domain, an area a module: users, their sessions, posts, and conversations of private messages.
+"""The domain, an area a module: users, posts, follows, comments, conversations of private
+messages, and signed-in sessions.
 
 Each module holds its models and, beside them, the prepared statements of the hot paths that
-read them. The areas import one another in one direction (users, posts, conversations,
-sessions): a model that acts on another area's rows is a method of that area. Everything is
-importable from `webapp.models`.
+read them. The areas import one another in one direction (users, posts, follows, comments,
+conversations, sessions): a model that acts on another area's rows is a method of that area.
+Everything is importable from `webapp.models`.
 """
 from .common import (
     ABOUT_ME_MAX_LENGTH,
@@ -32,6 +33,8 @@ from .conversations import (
     unread_count_query,
     unread_sum,
 )
+from .comments import Comment, comments_keyset
+from .follows import Follow, followers_keyset, following_keyset, home_keyset
 from .posts import Post, author_keyset, timeline_keyset
 from .sessions import (
     SESSION_TOKEN_PATTERN,
@@ -53,5 +56,6 @@ __all__ = [
     "mark_read", "partner_and_side", "thread_keyset", "unread_count_cap", "unread_count_query", "unread_sum",
     "Post", "author_keyset", "timeline_keyset", "SESSION_TOKEN_PATTERN", "UserSession", "about_live_session",
     "describe_user_agent", "live_session", "live_session_user", "token_digest", "viewer_and_card", "viewer_unread",
-    "User", "named", "user_named",
+    "User", "named", "user_named", "Comment", "comments_keyset", "Follow", "followers_keyset", "following_keyset",
+    "home_keyset",
 ]

@@ -17,6 +17,7 @@ from ..database import read_connection
 from ..extensions import db
 from .common import USER_AGENT_MAX_LENGTH, UTCDateTime, utcnow
 from .conversations import KEPT_UNREAD_COUNT, unread_count_cap, unread_sum
+from .follows import Follow
 from .users import User, named
 
 
@@ -203,8 +204,12 @@ def viewer_unread():
 @cache
 def viewer_and_card():
     """The popover's statement: a live session's user and the card of the user named :name (a
-    User.name_key; the lower(username) index), one row of each. The card's columns are None when
-    no one has that name."""
-    users = User.__table__.c
+    User.name_key; the lower(username) index), one row of each, with whether the viewer follows
+    them (`following`, a seek of the follows' primary key). The card's columns are None when no
+    one has that name."""
+    users, sessions, follows = User.__table__.c, UserSession.__table__.c, Follow.__table__.c
+    following = (select(follows.follower_id)
+                 .where(follows.follower_id == sessions.user_id, follows.followed_id == users.id).exists())
     return about_live_session(users.id, users.username, users.about_me, users.last_seen, users.post_count,
+                              users.follower_count, users.following_count, following.label("following"),
                               outer_join=(User.__table__, named(users.username)))

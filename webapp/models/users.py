@@ -12,6 +12,7 @@ from sqlalchemy import Index, Integer, String, bindparam, func, select
 from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
 
 from ..extensions import db
+from ..mentions import mentioned_names
 from .common import (
     ABOUT_ME_MAX_LENGTH,
     EMAIL_MAX_LENGTH,
@@ -39,9 +40,11 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     about_me: Mapped[str] = mapped_column(String(ABOUT_ME_MAX_LENGTH), default="")
     last_seen: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    # Kept by Post.publish in the post's own transaction: a card reads one row, however many
-    # posts its person wrote, instead of counting them.
+    # Kept by Post.publish and Follow.start/stop in the event's own transaction: a card reads one
+    # row, however many posts and follows its person has, instead of counting them.
     post_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    follower_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    following_count: Mapped[int] = mapped_column(default=0, server_default="0")
 
     posts: WriteOnlyMapped[Post] = relationship(back_populates="author", passive_deletes=True)
 
@@ -92,6 +95,24 @@ class User(UserMixin, db.Model):
         self.about_me = about_me
 
     @classmethod
+    def mentioned_in(cls, text: str, author: User) -> tuple[str | None, list[int]]:
+        """The @names in `text` that are people: as stored with the text for its links (lowercased,
+        space-separated; None for none) and their ids but the author's (who is told). One query
+        on the name index, none for a text without a mention."""
+        names = mentioned_names(text)
+        if not names:
+            return None, []
+        found = db.session.execute(select(cls.id, cls.username).where(name_key_of(cls.username).in_(names))).all()
+        return (" ".join(sorted(row.username.lower() for row in found)) or None,
+                [row.id for row in found if row.id != author.id])
+
+    @classmethod
+    def most_active(cls, limit: int, excluding: User) -> list:
+        """Up to `limit` people with the most posts (a walk down the post-count index), as rows
+        (id, username, about_me, post_count): whom a newcomer might follow."""
+        return list(db.session.execute(most_active(), {"limit": limit, "viewer_id": excluding.id}))
+
+    @classmethod
     def named_like(cls, text: str, limit: int, excluding: User) -> list:
         """Up to `limit` people whose name starts with `text` (any case), in name order, as rows
         (id, username, about_me), leaving out `excluding`; none when `text` is empty or holds
@@ -116,6 +137,8 @@ def name_key_of(username_column):
 
 # Usernames are unique without regard to case: "Alice" and "alice" are one account.
 Index("uq_users_username_lower", name_key_of(User.username), unique=True)
+# The people with the most posts, for suggestions.
+Index("ix_users_post_count_id", User.post_count, User.id)
 
 
 def named(username_column):
@@ -138,3 +161,12 @@ def people_named_like():
 def user_named():
     """A user by name (:name, a User.name_key)."""
     return select(User).where(named(User.username))
+
+
+@cache
+def most_active():
+    """Up to :limit users other than :viewer_id who posted, the most posts first."""
+    users = User.__table__.c
+    return (select(users.id, users.username, users.about_me, users.post_count)
+            .where(users.post_count > 0, users.id != bindparam("viewer_id"))
+            .order_by(users.post_count.desc(), users.id.desc()).limit(bindparam("limit", type_=Integer)))

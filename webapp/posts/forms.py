@@ -9,3 +9,10 @@ class PostForm(AppForm):
 
     post = short_text_field("Share a note", empty_message="Write something first.")
     submit = SubmitField("Post")
+
+
+class CommentForm(AppForm):
+    """A comment: 1 to BODY_MAX_LENGTH characters once trimmed."""
+
+    comment = short_text_field("Add a comment", empty_message="Write a comment first.")
+    submit = SubmitField("Comment")

@@ -1,25 +1,43 @@
-"""Home: the new-post form and the timeline."""
-from flask import Blueprint, current_app, url_for
+"""Posts: home (the people I follow and me), explore (everyone), and a post with its comments."""
+from flask import Blueprint, abort, current_app, url_for
 from flask_login import current_user, login_required
 
+from ..extensions import limiter
 from ..htmx import form_succeeded, render, render_form, render_fragment
-from ..models import Post
+from ..models import Comment, Follow, Post, User
 from ..pagination import Page, paginate
-from .forms import PostForm
+from ..security import configured_limit, signed_in_user_key
+from .forms import CommentForm, PostForm
 
 bp = Blueprint("posts", __name__)
 
+comment_limit = limiter.limit(configured_limit("SEND_RATE_LIMIT"), methods=["POST"], key_func=signed_in_user_key)
 
-def timeline_page() -> Page:
+
+def home_page() -> Page:
+    """The requested page of my posts and those of the people I follow, newest first."""
+    return paginate(Follow.home_of(current_user), current_app.config["POSTS_PER_PAGE"])
+
+
+def explore_page() -> Page:
     """The requested page of everyone's posts, newest first."""
     return paginate(Post.timeline(), current_app.config["POSTS_PER_PAGE"])
+
+
+def suggestions() -> dict:
+    """For someone who follows nobody: a few of the most active people to follow."""
+    if current_user.following_count:
+        return {"suggested": []}
+    return {"suggested": User.most_active(current_app.config["SUGGESTED_PEOPLE"], excluding=current_user)}
 
 
 @bp.get("/")
 @login_required
 def index():
-    """The new-post form and the timeline; htmx's pager asks for the list alone."""
-    return render("posts/index.html", "posts/_post_list.html", form=PostForm(), page=timeline_page())
+    """The new-post form and the timeline of the people I follow and mine; htmx's pager asks for
+    the list alone."""
+    return render("posts/index.html", "posts/_post_list.html", form=PostForm(), page=home_page(),
+                  page_context=suggestions)
 
 
 @bp.post("/")
@@ -32,4 +50,53 @@ def create():
         return form_succeeded("Your post is now live!", url_for("posts.index"), lambda: render_fragment(
             "posts/_post_created.html", form=PostForm(formdata=None), post=post))
     return render_form(form, "posts/index.html", "posts/_post_form.html",
-                       page_context=lambda: {"page": timeline_page()})
+                       page_context=lambda: {"page": home_page(), **suggestions()})
+
+
+@bp.get("/explore")
+@login_required
+def explore():
+    """Everyone's posts, newest first."""
+    return render("posts/explore.html", "posts/_post_list.html", page=explore_page())
+
+
+@bp.get("/post/<int(max=2147483647):post_id>")
+@login_required
+def post(post_id):
+    """One post and its comments, oldest first, opening at the newest ones; htmx's pager asks for
+    the comments alone."""
+    row = post_or_404(post_id)
+    return render("posts/post.html", "posts/_comment_list.html", post=row, form=CommentForm(),
+                  page=comments_page(post_id))
+
+
+@bp.post("/post/<int(max=2147483647):post_id>")
+@login_required
+@comment_limit
+def comment(post_id):
+    """Comment: in place with htmx (a fresh form, the newest comments, mine among them), PRG
+    without; errors beside the field; a clear error when the post is gone (nothing stored)."""
+    form = CommentForm()
+    if form.validate_on_submit():
+        stored = Comment.add(post_id, current_user, form.comment.data)
+        if stored is None:
+            abort(404, "That post has been deleted: your comment was not stored.")
+        location = url_for("posts.post", post_id=post_id, _anchor=f"comment-{stored.id}")
+        return form_succeeded("Your comment is posted.", location, lambda: render_fragment(
+            "posts/_comment_posted.html", form=CommentForm(formdata=None), post_id=post_id,
+            page=comments_page(post_id)))
+    return render_form(form, "posts/post.html", "posts/_comment_form.html", post_id=post_id,
+                       page_context=lambda: {"post": post_or_404(post_id), "page": comments_page(post_id)})
+
+
+def post_or_404(post_id: int):
+    """The post as a row, or a 404 page."""
+    row = Post.row(post_id)
+    if row is None:
+        abort(404)
+    return row
+
+
+def comments_page(post_id: int) -> Page:
+    """The requested page of a post's comments (the newest when none is asked for)."""
+    return paginate(Comment.under(post_id), current_app.config["COMMENTS_PER_PAGE"])

@@ -2,11 +2,13 @@
 from flask import Blueprint, Response, abort, current_app, url_for
 from flask_login import current_user, login_required
 
+from ..extensions import db
+
 from ..activity import passive
 from ..extensions import limiter
 from ..forms import commit_or_report_taken
-from ..htmx import form_succeeded, render, render_form, reswap
-from ..models import USERNAME_PATTERN, Post, User, UserSession, viewer_and_card
+from ..htmx import form_succeeded, render, render_form, render_fragment, reswap
+from ..models import USERNAME_PATTERN, Follow, Post, User, UserSession, viewer_and_card
 from ..pagination import paginate
 from ..passwords import hash_password
 from ..security import configured_limit
@@ -23,7 +25,61 @@ def profile(username):
     """A user's profile: avatar, about me, last seen and their posts, paginated."""
     user = User.by_username_or_404(username)
     page = paginate(Post.by_author(user), current_app.config["POSTS_PER_PAGE"])
-    return render("users/profile.html", "posts/_post_list.html", user=user, page=page)
+    return render("users/profile.html", "posts/_post_list.html", user=user, page=page,
+                  page_context=lambda: {"following": Follow.exists(current_user, user)})
+
+
+@bp.post("/user/<username>/follow")
+@login_required
+def follow(username):
+    """Follow someone (following twice is one follow): in place with htmx, PRG without."""
+    user = followable_or_403(username)
+    Follow.start(current_user, user)
+    return after_follow_change(user, True, f"You now follow {user.username}.")
+
+
+@bp.post("/user/<username>/unfollow")
+@login_required
+def unfollow(username):
+    """Stop following someone (once is enough): in place with htmx, PRG without."""
+    user = followable_or_403(username)
+    Follow.stop(current_user, user)
+    return after_follow_change(user, False, f"You no longer follow {user.username}.")
+
+
+def followable_or_403(username: str) -> User:
+    """The user to follow or unfollow: 404 for an unknown name, a clear refusal for oneself."""
+    user = User.by_username_or_404(username)
+    if user.id == current_user.id:
+        abort(403, "You cannot follow yourself.")
+    return user
+
+
+def after_follow_change(user: User, following: bool, notice: str):
+    """htmx gets the follow box (its button and the counts) anew, from the profile or the card;
+    a plain browser Post/Redirect/Get to the profile."""
+    def box():
+        db.session.refresh(user)  # the counts as the follow left them
+        return render_fragment("users/_follow_changed.html", user=user, following=following, notice=notice)
+    return form_succeeded(notice, url_for("users.profile", username=user.username), box)
+
+
+@bp.get("/user/<username>/followers")
+@login_required
+def followers(username):
+    """The people who follow someone, the latest first, paginated."""
+    user = User.by_username_or_404(username)
+    page = paginate(Follow.followers_of(user), current_app.config["POSTS_PER_PAGE"])
+    return render("users/people.html", "users/_people_list.html", user=user, page=page, which="followers")
+
+
+@bp.get("/user/<username>/following")
+@login_required
+def following(username):
+    """The people someone follows, the latest first, paginated."""
+    user = User.by_username_or_404(username)
+    page = paginate(Follow.followed_by(user), current_app.config["POSTS_PER_PAGE"])
+    return render("users/people.html", "users/_people_list.html", user=user, page=page, which="following")
 
 
 @bp.route("/edit-profile", methods=["GET", "POST"])
