@@ -29,6 +29,9 @@ class Config:
     POSTS_PER_PAGE = 10
     MESSAGES_PER_PAGE = 10
     COMMENTS_PER_PAGE = 20
+    NOTIFICATIONS_PER_PAGE = 20
+    # The home timeline's "N new posts" counts up to this many ("20+" beyond).
+    NEW_POSTS_CAP = 20
     # How many people the search for someone to write to (/messages/new) shows.
     PEOPLE_SEARCH_RESULTS = 10
     # How many of the most active people the home page suggests to someone who follows nobody.
@@ -109,6 +112,7 @@ ENVIRONMENT = {
     "POSTS_PER_PAGE": ["POSTS_PER_PAGE"],
     "MESSAGES_PER_PAGE": ["MESSAGES_PER_PAGE"],
     "COMMENTS_PER_PAGE": ["COMMENTS_PER_PAGE"],
+    "NOTIFICATIONS_PER_PAGE": ["NOTIFICATIONS_PER_PAGE"],
     "PEOPLE_SEARCH_RESULTS": ["PEOPLE_SEARCH_RESULTS"],
     "SUGGESTED_PEOPLE": ["SUGGESTED_PEOPLE"],
     "NOTIFICATION_POLL_SECONDS": ["NOTIFICATION_POLL_SECONDS"],

@@ -230,15 +230,22 @@
     }
   }
 
-  // Older messages are put above what the reader is looking at: keep that where it was.
-  // (The browser's own scroll anchoring is off on this page: it does nothing at the very top.)
+  // Older messages, or new posts, are put above what the reader is looking at: keep that where
+  // it was. (The browser's own scroll anchoring is off for these lists: it does nothing at the
+  // very top, and it picks its own anchor.)
   var keptInView = null;
   document.addEventListener("htmx:beforeSwap", function (event) {
     var target = event.detail.target;
+    var elt = event.detail.requestConfig && event.detail.requestConfig.elt;
+    var anchor = null;
     if (target && target.id === "thread-older") {
-      var anchor = document.querySelector("#thread .thread-message");  // a message: day separators are redrawn
-      keptInView = anchor && {element: anchor, top: anchor.getBoundingClientRect().top};
+      anchor = document.querySelector("#thread .thread-message");  // a message: day separators are redrawn
+    } else if (elt && elt.classList && elt.classList.contains("new-posts-button")) {
+      anchor = Array.from(document.querySelectorAll("#post-items > li.post")).find(function (post) {
+        return post.getBoundingClientRect().bottom > 0;  // the first post still in view
+      });
     }
+    keptInView = anchor ? {element: anchor, top: anchor.getBoundingClientRect().top} : null;
   });
 
   // New messages appended: a reader at the bottom follows them down; one scrolled up gets a
@@ -264,6 +271,7 @@
 
   document.addEventListener("htmx:afterSwap", function () {
     normaliseThread();  // a loader's swap replaces the loader itself: ask the page, not the target
+    removeRepeatedPosts();
     if (keptInView && keptInView.element.isConnected) {
       window.scrollBy({top: keptInView.element.getBoundingClientRect().top - keptInView.top, behavior: "instant"});
     }
@@ -298,6 +306,33 @@
     var button = field.form.querySelector("button[type=submit]");
     if (!button.disabled) {
       field.form.requestSubmit(button);
+    }
+  });
+
+  // ---- The home timeline ----------------------------------------------------------------------
+
+  // The posts brought in may include one the form already put at the top (the reader's own):
+  // each post once, the one already there kept.
+  function removeRepeatedPosts() {
+    var seen = {};
+    Array.from(document.querySelectorAll("#post-items > li.post")).reverse().forEach(function (post) {
+      if (seen[post.id]) {
+        post.remove();
+      }
+      seen[post.id] = true;
+    });
+  }
+
+  // The "N new posts" button brought them in above the list: the focus goes to the first of
+  // them (its author's name), which the screen reader reads; what the reader was reading further
+  // down stays in place (the browser's scroll anchoring).
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var elt = event.detail.requestConfig && event.detail.requestConfig.elt;
+    if (elt && elt.classList && elt.classList.contains("new-posts-button")) {
+      var first = document.querySelector("#post-items > li.post a.user-link");
+      if (first) {
+        first.focus({preventScroll: true});
+      }
     }
   });
 

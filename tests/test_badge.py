@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import text, update
 
 from webapp.extensions import db
-from webapp.models import KEPT_UNREAD_COUNT, Post, User, UserSession, unread_count_query, utcnow
+from webapp.models import KEPT_COUNTS, Post, User, UserSession, unread_count_query, utcnow
 
 from .conftest import HTMX, AuthActions, is_fragment, soup
 
@@ -19,8 +19,14 @@ def label(badge) -> str:
     return " ".join(badge.get_text(" ", strip=True).split())
 
 
-def poll(client, shown=None, **headers):
-    query = {} if shown is None else {"shown": shown}
+def shown(badge) -> int:
+    """The count a badge tells the navbar's poll it shows (its hidden input)."""
+    return int(badge.select_one("input[type=hidden]")["value"])
+
+
+def poll(client, shown=None, notifications=0, **headers):
+    """The navbar's poll, sending the counts the page shows (both hidden inputs)."""
+    query = {} if shown is None else {"shown": shown, "shown_notifications": notifications}
     return client.get("/notifications/badge", query_string=query, headers={**HTMX, **headers})
 
 
@@ -29,13 +35,16 @@ def test_the_navbar_badge_is_in_the_dom_but_hidden_at_zero(client, app, alice):
     assert badge is not None
     assert "d-none" in badge["class"]
     assert badge["hx-get"] == "/notifications/badge"
-    assert json.loads(badge["hx-vals"]) == {"shown": 0}
+    assert shown(badge) == 0
     assert badge["hx-trigger"] == "every 10s, poll"
     assert badge.has_attr("data-poll")
-    # How it swaps, syncs and times out it inherits from the stable live region around it.
+    # It sends the counts the navbar shows (its own and the bell's), and swaps nothing itself:
+    # what changed comes back out of band.
+    # How it syncs and times out it inherits from the stable live region around it.
     region = badge.parent
     assert region["aria-live"] == "polite"
-    assert region["hx-swap"] == "outerHTML" and region["hx-sync"] == "this:drop"
+    assert region["hx-include"] == "#unread-badge>input,#notification-badge>input" and region["hx-swap"] == "none"
+    assert region["hx-sync"] == "this:drop"
     assert json.loads(region["hx-request"]) == {"timeout": app.config["POLL_TIMEOUT_MS"]}
 
 
@@ -74,7 +83,7 @@ def test_the_badge_shows_the_unread_count_with_a_label(client, alice, add_messag
     badge = badge_of(response)
     assert "d-none" not in badge["class"]
     assert label(badge) == f"{count} {text.split(' ', 1)[1]}"
-    assert json.loads(badge["hx-vals"]) == {"shown": count}
+    assert shown(badge) == count
     assert badge.select_one(".visually-hidden").get_text(strip=True) == text.split(" ", 1)[1]
 
 
@@ -83,7 +92,7 @@ def test_the_badge_caps_at_99_plus(client, app, alice, add_message):
         add_message("bob", "alice", str(index))
     badge = badge_of(poll(client, shown=0))
     assert badge.get_text(strip=True).startswith("99+")
-    assert json.loads(badge["hx-vals"]) == {"shown": 100}
+    assert shown(badge) == 100
     assert poll(client, shown=100).status_code == 204
 
 
@@ -105,7 +114,7 @@ def test_an_unchanged_count_is_an_empty_204_without_a_render(client, app, alice,
 
     with template_rendered.connected_to(record, app):
         changed = poll(client, shown=0)
-        assert rendered == ["notifications/_badge.html"]  # the recorder works...
+        assert rendered == ["notifications/_counts.html"]  # the recorder works...
         rendered.clear()
         response = poll(client, shown=1)
     assert changed.status_code == 200
@@ -163,7 +172,7 @@ def test_a_page_reads_the_navbar_count_with_the_viewer_and_only_theirs(app, clie
     auth.login("alice")
     with sql_statements() as statements:
         page = client.get("/")
-    assert json.loads(badge_of(page)["hx-vals"]) == {"shown": 1}
+    assert shown(badge_of(page)) == 1
     # One statement reads the viewer, their session and their count: no second count.
     counting = [s for s in statements if "FROM participants" in s]
     assert len(counting) == 1 and "JOIN user_sessions" in counting[0], statements
@@ -171,17 +180,17 @@ def test_a_page_reads_the_navbar_count_with_the_viewer_and_only_theirs(app, clie
 
 def test_a_page_that_writes_counts_again(client, alice, add_message):
     add_message("bob", "alice")
-    assert json.loads(badge_of(client.get("/messages"))["hx-vals"]) == {"shown": 1}
+    assert shown(badge_of(client.get("/messages"))) == 1
     # Opening the conversation marks the message read in the same request, after the viewer
     # (and the count kept with them) was loaded: the navbar shows the count after the write.
-    assert json.loads(badge_of(client.get("/messages/with/bob"))["hx-vals"]) == {"shown": 0}
+    assert shown(badge_of(client.get("/messages/with/bob"))) == 0
 
 
 def test_the_kept_count_is_this_requests_even_when_requests_share_an_app_context(app, client, alice, add_message):
     with app.app_context():  # as some tests run several requests
-        assert json.loads(badge_of(client.get("/"))["hx-vals"]) == {"shown": 0}
+        assert shown(badge_of(client.get("/"))) == 0
         add_message("bob", "alice")
-        assert json.loads(badge_of(client.get("/"))["hx-vals"]) == {"shown": 1}
+        assert shown(badge_of(client.get("/"))) == 1
 
 
 def test_any_write_of_the_request_forgets_the_kept_count(app, alice):
@@ -192,10 +201,10 @@ def test_any_write_of_the_request_forgets_the_kept_count(app, alice):
                       lambda: db.session.execute(update(User).where(User.id == alice_user.id)
                                                  .values(about_me="hi"))):  # a statement
             UserSession.user_for(token)
-            assert KEPT_UNREAD_COUNT in db.session.info
+            assert KEPT_COUNTS in db.session.info
             write()
             db.session.flush()
-            assert KEPT_UNREAD_COUNT not in db.session.info
+            assert KEPT_COUNTS not in db.session.info
         db.session.rollback()
 
 
@@ -231,7 +240,7 @@ def test_opening_the_conversation_clears_the_badge_in_the_same_response(client, 
     assert "d-none" not in badge_of(client.get("/"))["class"]
     assert "d-none" not in badge_of(client.get("/messages"))["class"], "the inbox marks nothing read"
     badge = badge_of(client.get("/messages/with/bob"))
-    assert "d-none" in badge["class"] and json.loads(badge["hx-vals"]) == {"shown": 0}
+    assert "d-none" in badge["class"] and shown(badge) == 0
 
 
 def test_an_expired_session_gets_401_and_hx_redirect_never_the_login_page(client, make_user):
@@ -253,7 +262,7 @@ def test_a_thread_page_fetched_by_htmx_updates_the_navbar_badge_out_of_band(clie
     response = client.get("/messages/with/bob", headers=HTMX)
     badge = badge_of(response)
     assert badge["hx-swap-oob"] == "true"
-    assert json.loads(badge["hx-vals"]) == {"shown": 0}
+    assert shown(badge) == 0
     assert badge_of(client.get("/")).get("hx-swap-oob") is None
 
 

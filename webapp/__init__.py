@@ -11,6 +11,7 @@ from .auth import login
 from .auth.routes import bp as auth_bp
 from .extensions import csrf, limiter
 from .messages.routes import bp as messages_bp
+from .notifications import subscribers as notification_subscribers
 from .notifications.routes import bp as notifications_bp
 from .posts.routes import bp as posts_bp
 from .users.routes import bp as users_bp
@@ -32,7 +33,7 @@ def create_app(config: type | Mapping | None = None, /, **overrides) -> Flask:
     app.jinja_environment = templating.AppEnvironment
     load_config(app, config, overrides)
     csrf.init_app(app)
-    for module in (security, database, login, templating, errors, activity, cli):
+    for module in (security, database, login, templating, errors, activity, cli, notification_subscribers):
         module.init_app(app)
     limiter.init_app(app)
     for blueprint in BLUEPRINTS:

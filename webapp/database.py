@@ -74,7 +74,7 @@ def insert_ignoring_duplicates(model):
 
 
 def forget_request_notes(_error: BaseException | None = None) -> None:
-    """Forget what a request noted in the ORM session's info (models.KEPT_UNREAD_COUNT). The
+    """Forget what a request noted in the ORM session's info (models.KEPT_COUNTS). The
     session lives as long as the app context, which is one request in production but may hold
     several (a test, a script): the next request must not find this one's notes."""
     if db.session.registry.has():

@@ -14,9 +14,12 @@ message_sent = signals.signal("message-sent")
 # Sent with the app as sender inside the event's transaction (see above).
 # follower=, followed= (users): a new follow (never twice for one pair).
 followed = signals.signal("followed")
-# comment= (a Comment, flushed: it has its id), post_author_id=: a new comment on a post.
+# follower=, followed=: a follow undone.
+unfollowed = signals.signal("unfollowed")
+# comment= (a Comment, flushed: it has its id), author= (a user), post_author_id=: a new comment.
 comment_stored = signals.signal("comment-stored")
-# author= (a user), mentioned_ids= (user ids, never the author's), post= or comment=: @names in new text.
+# author= (a user), mentioned_ids= (user ids, never the author's), and post=, or comment= with
+# post_author_id=: @names in new text.
 mentioned = signals.signal("mentioned")
 # post= (a Post, flushed): a new post.
 post_published = signals.signal("post-published")

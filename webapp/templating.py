@@ -3,7 +3,7 @@ import json
 from collections.abc import Callable
 from types import SimpleNamespace
 
-from flask import Flask, current_app, g, request, url_for
+from flask import Flask, current_app, g, request, session, url_for
 from flask.templating import Environment
 from flask_wtf.csrf import generate_csrf
 from jinja_partials import generate_render_partial
@@ -15,6 +15,7 @@ from .timefmt import clock_tag, day_tag, full_utc, iso_utc, relative_time, time_
 
 HTMX_VERSION = "2.0.11"
 REMEMBERED_URLS = "webapp.remembered_urls"
+SIGNED_CSRF_TOKENS = "webapp.signed_csrf_tokens"
 REMEMBERED_URLS_MAX = 10_000
 BOOTSTRAP_VERSION = "5.3.9"
 
@@ -107,10 +108,31 @@ def render_in_place(template_name: str, **context) -> str:
 
 
 def csrf_token() -> str:
-    """Flask-WTF's CSRF token, made once per request: a list asks for it in every row's form."""
+    """Flask-WTF's CSRF token, made once per request (a list asks for it in every row's form) and,
+    while tokens never expire (WTF_CSRF_TIME_LIMIT None, the default here), signed once per
+    session: signing costs a fifth of a popover card, and every page needs the token."""
     token = g.get("_csrf_token")
     if token is None:
-        token = g._csrf_token = generate_csrf()
+        token = g._csrf_token = remembered_csrf_token()
+    return token
+
+
+def remembered_csrf_token() -> str:
+    """The signed token of this session's CSRF secret, from the worker's memory when it signed it
+    before; also what Flask-WTF's own forms use for this request (g.<field name>)."""
+    config = current_app.config
+    field_name = config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    if config.get("WTF_CSRF_TIME_LIMIT") is not None:
+        return generate_csrf()  # a token that expires is signed anew each time
+    remembered = current_app.extensions.setdefault(SIGNED_CSRF_TOKENS, {})
+    secret = session.get(field_name)
+    token = remembered.get(secret) if isinstance(secret, str) else None
+    if token is None:
+        token = generate_csrf()
+        if len(remembered) >= REMEMBERED_URLS_MAX:
+            remembered.clear()  # bounded, as the remembered URLs
+        remembered[session[field_name]] = token
+    setattr(g, field_name, token)
     return token
 
 

@@ -6,7 +6,7 @@ import pathlib
 
 import pytest
 
-from ..conftest import seed_message, seed_post, seed_user
+from ..conftest import seed_follow, seed_message, seed_post, seed_user
 from .conftest import register_and_login
 
 VENDOR = pathlib.Path(__file__).resolve().parent / "vendor"
@@ -70,6 +70,7 @@ def states(page, live_server):
     page.fill("textarea[name=post]", "A post of mine")
     page.click("#post-form button[type=submit]")
     page.wait_for_selector("#post-form [role=status]:has-text('live')")
+    page.wait_for_function("document.activeElement.name === 'post'")  # settled: the field took the focus back
     yield "home after a post"
     page.locator("#post-items a.user-link").first.focus()
     page.wait_for_selector("#post-items .popover-card .card")
@@ -131,6 +132,16 @@ def states(page, live_server):
     page.fill("input[name=q]", "zzz")
     page.wait_for_selector("#people-results :text('No one')")
     yield "new message with no one found"
+    seed_follow(live_server.app, "bob", "anna")
+    seed_post(live_server.app, "bob", "Hello @anna")
+    page.goto("/notifications")
+    yield "notifications"
+    page.goto("/notifications/settings")
+    yield "notification settings"
+    page.goto("/")
+    seed_post(live_server.app, "bob", "A fresh post")
+    page.wait_for_selector("button.new-posts-button")
+    yield "home with new posts to show"
     page.goto("/auth/sessions")
     yield "sessions"
     page.click("nav .account-menu summary")

@@ -3,7 +3,7 @@ messages, and signed-in sessions.
 
 Each module holds its models and, beside them, the prepared statements of the hot paths that
 read them. The areas import one another in one direction (users, posts, follows, comments,
-conversations, sessions): a model that acts on another area's rows is a method of that area.
+notifications, conversations, sessions): a model that acts on another area's rows is a method of that area.
 Everything is importable from `webapp.models`.
 """
 from .common import (
@@ -20,8 +20,8 @@ from .common import (
     UTCDateTime,
     utcnow,
 )
+from .common import KEPT_COUNTS, bytewise
 from .conversations import (
-    KEPT_UNREAD_COUNT,
     Conversation,
     Message,
     Participant,
@@ -35,6 +35,7 @@ from .conversations import (
 )
 from .comments import Comment, comments_keyset
 from .follows import Follow, followers_keyset, following_keyset, home_keyset
+from .notifications import KINDS, Notification, NotificationGroup, groups_keyset, notification_sum
 from .posts import Post, author_keyset, timeline_keyset
 from .sessions import (
     SESSION_TOKEN_PATTERN,
@@ -43,6 +44,8 @@ from .sessions import (
     describe_user_agent,
     live_session,
     live_session_user,
+    navbar_counts,
+    viewer_new_posts,
     token_digest,
     viewer_and_card,
     viewer_unread,
@@ -52,10 +55,10 @@ from .users import User, named, user_named
 __all__ = [
     "ABOUT_ME_MAX_LENGTH", "BODY_MAX_LENGTH", "EMAIL_MAX_LENGTH", "PASSWORD_MAX_LENGTH", "PASSWORD_MIN_LENGTH",
     "USER_AGENT_MAX_LENGTH", "USERNAME_CHARACTERS", "USERNAME_MAX_LENGTH", "USERNAME_MIN_LENGTH", "USERNAME_PATTERN",
-    "UTCDateTime", "utcnow", "KEPT_UNREAD_COUNT", "Conversation", "Message", "Participant", "inbox_keyset",
+    "UTCDateTime", "utcnow", "KEPT_COUNTS", "bytewise", "Conversation", "Message", "Participant", "inbox_keyset",
     "mark_read", "partner_and_side", "thread_keyset", "unread_count_cap", "unread_count_query", "unread_sum",
     "Post", "author_keyset", "timeline_keyset", "SESSION_TOKEN_PATTERN", "UserSession", "about_live_session",
-    "describe_user_agent", "live_session", "live_session_user", "token_digest", "viewer_and_card", "viewer_unread",
+    "describe_user_agent", "live_session", "live_session_user", "navbar_counts", "viewer_new_posts", "token_digest", "viewer_and_card", "viewer_unread",
     "User", "named", "user_named", "Comment", "comments_keyset", "Follow", "followers_keyset", "following_keyset",
-    "home_keyset",
+    "home_keyset", "KINDS", "Notification", "NotificationGroup", "groups_keyset", "notification_sum",
 ]

@@ -52,9 +52,10 @@ class Comment(db.Model):
         db.session.add(comment)
         db.session.flush()
         app = current_app._get_current_object()
-        comment_stored.send(app, comment=comment, post_author_id=post_author_id)
+        comment_stored.send(app, comment=comment, author=author, post_author_id=post_author_id)
         if mentioned_ids:
-            mentioned.send(app, author=author, mentioned_ids=mentioned_ids, comment=comment)
+            mentioned.send(app, author=author, mentioned_ids=mentioned_ids, comment=comment,
+                           post_author_id=post_author_id)
         db.session.commit()
         return comment
 

@@ -1,12 +1,14 @@
 """What every area of the domain shares: its limits, the clock, timestamps that are always UTC,
-and text compared byte by byte."""
+text compared byte by byte, and the navbar's unread counts (their capped sums, kept per request)."""
 import re
 from datetime import datetime, timezone
 
-from sqlalchemy import DateTime, String
+from sqlalchemy import DateTime, Integer, String, bindparam, event, func, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator
+
+from ..extensions import RequestSession, db
 
 # The limits of the domain, defined once: the columns, the forms and the templates read them.
 # What a username may be: the forms enforce it, and lookups skip anything else.
@@ -69,3 +71,45 @@ def compile_bytewise(element, compiler, **kw):
 @compiles(bytewise, "postgresql")
 def compile_bytewise_postgresql(element, compiler, **kw):
     return f'{compiler.process(element.clauses, **kw)} COLLATE "C"'
+
+
+def capped_sum(table, counts, owners, owner_id):
+    """The sum of `counts` over the rows of `table` whose `owners` is `owner_id` (a parameter or a
+    column of the outer query) and whose count is not zero, reading at most :cap of them (each
+    holds at least one, so the cap is still reached): bounded whatever their number, a seek on an
+    (owner, count) index. The badge and the bell are such sums."""
+    # A derived table is not correlated by itself: `owner_id`'s table would join it, not bind it.
+    rows = (select(counts).where(owners == owner_id, counts > 0)
+            .limit(bindparam("cap", type_=Integer)).correlate_except(table).subquery())
+    return select(func.coalesce(func.sum(rows.c[counts.name]), 0)).scalar_subquery()
+
+
+# Every page's navbar shows the viewer's unread messages and notifications: they are read with the
+# viewer's session (UserSession.user_for) and kept in the request's ORM session until that session
+# writes anything. A page that marked something read, or changed anything else, counts again.
+KEPT_COUNTS = "kept_unread_counts"
+
+
+def keep_counts(user_id: int, **counts: int) -> dict:
+    """Keep `user_id`'s unread counts (messages=, notifications=) for this request's navbar."""
+    kept = db.session.info[KEPT_COUNTS] = {"user_id": user_id, **counts}
+    return kept
+
+
+def kept_counts(user_id: int) -> dict | None:
+    """The kept counts of `user_id`, or None when there are none (or a write made them stale)."""
+    kept = db.session.info.get(KEPT_COUNTS)
+    return kept if kept is not None and kept["user_id"] == user_id else None
+
+
+@event.listens_for(RequestSession, "do_orm_execute")
+def forget_counts_on_write(state) -> None:
+    """A statement that is not a SELECT may change the counts: the kept ones no longer hold."""
+    if not state.is_select:
+        state.session.info.pop(KEPT_COUNTS, None)
+
+
+@event.listens_for(RequestSession, "after_flush")
+def forget_counts_after_flush(session, _flush_context) -> None:
+    """Objects written by a flush may change the counts: the kept ones no longer hold."""
+    session.info.pop(KEPT_COUNTS, None)

@@ -17,7 +17,6 @@ from sqlalchemy import (
     and_,
     bindparam,
     case,
-    event,
     func,
     select,
     update,
@@ -27,10 +26,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..database import lock_for_writing
-from ..extensions import RequestSession, db
+from ..extensions import db
 from ..pagination import Cursor, Keyset, Listing, Page
 from ..signals import message_sent
-from .common import BODY_MAX_LENGTH, UTCDateTime, utcnow
+from .common import BODY_MAX_LENGTH, UTCDateTime, capped_sum, utcnow
 from .users import User, named
 
 
@@ -116,11 +115,8 @@ class Participant(db.Model):
     @classmethod
     def unread_count_of(cls, user: User, cap: int | None = None) -> int:
         """`user`'s unread messages across all conversations, up to `cap` (by default the badge's),
-        as this request's session sees them (its own writes included: a page that marked messages
-        read shows the new count)."""
-        kept = db.session.info.get(KEPT_UNREAD_COUNT)
-        if cap is None and kept is not None and kept[0] == user.id:
-            return kept[1]
+        as this request's session sees them (its own writes included). The navbar's count is
+        sessions.navbar_counts'."""
         cap = cap or unread_count_cap()
         return min(cap, db.session.scalar(unread_count_query(), {"user_id": user.id, "cap": cap}))
 
@@ -348,25 +344,6 @@ class Message(db.Model):
         return self.sender_id == user.id
 
 
-# Every page's navbar shows the viewer's unread count: it is read with the viewer's session
-# (UserSession.user_for) and kept in the request's ORM session, as (user id, count), until that
-# session writes anything. A page that marked messages read, or changed anything else, counts again.
-KEPT_UNREAD_COUNT = "kept_unread_count"
-
-
-@event.listens_for(RequestSession, "do_orm_execute")
-def forget_unread_count_on_write(state) -> None:
-    """A statement that is not a SELECT may change the count: the kept one no longer holds."""
-    if not state.is_select:
-        state.session.info.pop(KEPT_UNREAD_COUNT, None)
-
-
-@event.listens_for(RequestSession, "after_flush")
-def forget_unread_count_after_flush(session, _flush_context) -> None:
-    """Objects written by a flush may change the count: the kept one no longer holds."""
-    session.info.pop(KEPT_UNREAD_COUNT, None)
-
-
 def unread_count_cap() -> int:
     """How many unread messages a count goes up to (the badge shows "99+" past it)."""
     return current_app.config["UNREAD_COUNT_CAP"]
@@ -379,14 +356,10 @@ def unread_count_query():
 
 
 def unread_sum(user_id):
-    """The unread messages of `user_id` (a parameter or a column), summed over at most :cap index
-    entries of participants with any unread (each has at least one, so the cap is still reached):
-    bounded whatever the number of messages or conversations, a seek on (user_id, unread_count)."""
-    sides = Participant.__table__.c
-    # A derived table is not correlated by itself: `user_id`'s table would join it, not bind it.
-    unread = (select(sides.unread_count).where(sides.user_id == user_id, sides.unread_count > 0)
-              .limit(bindparam("cap", type_=Integer)).correlate_except(Participant.__table__).subquery())
-    return select(func.coalesce(func.sum(unread.c.unread_count), 0)).scalar_subquery()
+    """The unread messages of `user_id` (a parameter or a column), summed over at most :cap sides
+    with any unread (see common.capped_sum): a seek on (user_id, unread_count)."""
+    sides = Participant.__table__
+    return capped_sum(sides, sides.c.unread_count, sides.c.user_id, user_id)
 
 
 @cache

@@ -5,13 +5,14 @@ from datetime import datetime
 from functools import cache
 
 from flask import current_app
-from sqlalchemy import CheckConstraint, ForeignKey, Index, bindparam, delete, func, or_, select, update
+from sqlalchemy import CheckConstraint, ForeignKey, Index, bindparam, case, delete, func, or_, select, update
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..database import insert_ignoring_duplicates
 from ..extensions import db
 from ..pagination import Keyset, Listing
-from ..signals import followed
+from ..signals import followed, unfollowed
 from .common import UTCDateTime, utcnow
 from .posts import Post, posts_keyset
 from .users import User
@@ -45,7 +46,7 @@ class Follow(db.Model):
             follower_id=follower.id, followed_id=followed_user.id, created_at=utcnow())
             .returning(cls.follower_id)).first() is not None
         if added:
-            count_follow(follower.id, followed_user.id, +1)
+            count_follow(follower, followed_user, +1)
             followed.send(current_app._get_current_object(), follower=follower, followed=followed_user)
         db.session.commit()
         return bool(added)
@@ -56,7 +57,8 @@ class Follow(db.Model):
         removed = db.session.execute(delete(cls).where(cls.follower_id == follower.id,
                                                        cls.followed_id == followed_user.id)).rowcount
         if removed:
-            count_follow(follower.id, followed_user.id, -1)
+            count_follow(follower, followed_user, -1)
+            unfollowed.send(current_app._get_current_object(), follower=follower, followed=followed_user)
         db.session.commit()
         return bool(removed)
 
@@ -93,15 +95,19 @@ class Follow(db.Model):
         return fixed
 
 
-def count_follow(follower_id: int, followed_id: int, step: int) -> None:
-    """Add `step` to the follower's following count and the followed's follower count (in SQL: two
-    follows at once both count)."""
-    db.session.execute(update(User).where(User.id == followed_id)
-                       .values(follower_count=User.follower_count + step)
-                       .execution_options(synchronize_session=False))
-    db.session.execute(update(User).where(User.id == follower_id)
-                       .values(following_count=User.following_count + step)
-                       .execution_options(synchronize_session=False))
+def count_follow(follower: User, followed_user: User, step: int) -> None:
+    """Add `step` to the follower's following count and the followed's follower count, in SQL (two
+    follows at once both count), one UPDATE of both rows; the loaded users get the new counts."""
+    rows = db.session.execute(
+        update(User).where(User.id.in_([follower.id, followed_user.id]))
+        .values(follower_count=User.follower_count + case((User.id == followed_user.id, step), else_=0),
+                following_count=User.following_count + case((User.id == follower.id, step), else_=0))
+        .returning(User.id, User.follower_count, User.following_count)
+        .execution_options(synchronize_session=False)).all()
+    for user in (follower, followed_user):
+        row = next(row for row in rows if row.id == user.id)
+        set_committed_value(user, "follower_count", row.follower_count)
+        set_committed_value(user, "following_count", row.following_count)
 
 
 @cache
@@ -128,11 +134,19 @@ def people_keyset(whose, who) -> Keyset:
 
 @cache
 def home_keyset() -> Keyset:
-    """The posts of :user_id and of the people they follow, with their author's name: the posts
-    are read newest first along their (timestamp, id) index, each kept when its author is the
-    reader or one they follow (a seek of the follows' primary key), until the page is full."""
+    """The posts of :user_id and of the people they follow, with their author's name (home_of)."""
+    return posts_keyset(home_of(bindparam("user_id")))
+
+
+def home_of(user_id):
+    """Whether a post is in the home timeline of `user_id` (a parameter or a column): the reader's
+    own or by someone they follow. Posts are read newest first along their (timestamp, id,
+    user_id) index, each kept by a seek of the follows' primary key, until a page is full (an
+    IN over the people followed would read all their posts and sort them)."""
+    return or_(Post.__table__.c.user_id == user_id, by_followed(user_id))
+
+
+def by_followed(user_id):
+    """Whether a post's author is someone `user_id` follows (a seek of the follows' primary key)."""
     posts, follows = Post.__table__.c, Follow.__table__.c
-    followed_author = (select(follows.followed_id)
-                       .where(follows.follower_id == bindparam("user_id"), follows.followed_id == posts.user_id)
-                       .exists())
-    return posts_keyset(or_(posts.user_id == bindparam("user_id"), followed_author))
+    return select(follows.followed_id).where(follows.follower_id == user_id, follows.followed_id == posts.user_id).exists()

@@ -20,7 +20,9 @@ class Post(db.Model):
 
     __tablename__ = "posts"
     __table_args__ = (
-        Index("ix_posts_timestamp_id", "timestamp", "id"),
+        # Everyone's posts, newest first; with the author, so the home timeline's walk along it
+        # (follows.home_keyset) reads the index alone until it finds the posts it keeps.
+        Index("ix_posts_timestamp_id_user_id", "timestamp", "id", "user_id"),
         Index("ix_posts_user_id_timestamp_id", "user_id", "timestamp", "id"),
     )
 

@@ -9,15 +9,18 @@ from datetime import datetime, timedelta
 from functools import cache
 
 from flask import current_app
-from sqlalchemy import ForeignKey, Index, String, bindparam, delete, or_, select
+from sqlalchemy import ForeignKey, Index, Integer, String, bindparam, delete, func, or_, select, tuple_
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..database import read_connection
 from ..extensions import db
 from .common import USER_AGENT_MAX_LENGTH, UTCDateTime, utcnow
-from .conversations import KEPT_UNREAD_COUNT, unread_count_cap, unread_sum
-from .follows import Follow
+from .common import keep_counts, kept_counts
+from .conversations import unread_count_cap, unread_sum
+from .follows import Follow, by_followed
+from .posts import Post
+from .notifications import notification_sum
 from .users import User, named
 
 
@@ -100,7 +103,7 @@ class UserSession(db.Model):
     @classmethod
     def user_for(cls, token: str) -> User | None:
         """The user of a live session, with the session attached and their unread count kept for
-        the navbar (see KEPT_UNREAD_COUNT), in one query; None when the identifier is malformed,
+        the navbar (see common.KEPT_COUNTS), in one query; None when the identifier is malformed,
         unknown, ended, idle too long or past its lifetime."""
         if not SESSION_TOKEN_PATTERN.fullmatch(token):
             return None
@@ -108,9 +111,9 @@ class UserSession(db.Model):
         row = db.session.execute(live_session_user(), {**cls.live_session_params(token), "cap": cap}).first()
         if row is None:
             return None
-        user, record, unread = row
+        user, record, unread, notifications = row
         user.session_token, user.current_session = token, record
-        db.session.info[KEPT_UNREAD_COUNT] = (user.id, min(cap, unread))
+        keep_counts(user.id, messages=min(cap, unread), notifications=min(cap, notifications))
         return user
 
     @classmethod
@@ -172,9 +175,10 @@ def describe_user_agent(user_agent: str) -> str:
 
 @cache
 def live_session_user():
-    """A live session's user, record and unread count (see unread_sum), by the digest of its
-    identifier and the expiry bounds."""
-    return (select(User, UserSession, unread_sum(User.__table__.c.id))
+    """A live session's user, record, unread messages and notifications (see unread_sum,
+    notification_sum), by the digest of its identifier and the expiry bounds."""
+    user_id = User.__table__.c.id
+    return (select(User, UserSession, unread_sum(user_id), notification_sum(user_id))
             .join(UserSession, UserSession.user_id == User.id).where(*live_session()))
 
 
@@ -197,8 +201,10 @@ def about_live_session(*columns, outer_join=None):
 
 @cache
 def viewer_unread():
-    """The badge's statement: a live session's user and their unread count (unread)."""
-    return about_live_session(unread_sum(UserSession.__table__.c.user_id).label("unread"))
+    """The navbar poll's statement: a live session's user, their unread messages (unread) and
+    unread notifications (notifications)."""
+    viewer = UserSession.__table__.c.user_id
+    return about_live_session(unread_sum(viewer).label("unread"), notification_sum(viewer).label("notifications"))
 
 
 @cache
@@ -213,3 +219,34 @@ def viewer_and_card():
     return about_live_session(users.id, users.username, users.about_me, users.last_seen, users.post_count,
                               users.follower_count, users.following_count, following.label("following"),
                               outer_join=(User.__table__, named(users.username)))
+
+
+def navbar_counts(user: User) -> dict:
+    """The navbar's unread messages and notifications of `user` (messages=, notifications=),
+    capped: those kept when their session was loaded, else (a write of the request made them
+    stale) both counted again in one statement, and kept."""
+    kept = kept_counts(user.id)
+    if kept is None:
+        cap = unread_count_cap()
+        messages, notifications = db.session.execute(both_counts(), {"user_id": user.id, "cap": cap}).one()
+        kept = keep_counts(user.id, messages=min(cap, messages), notifications=min(cap, notifications))
+    return kept
+
+
+@cache
+def both_counts():
+    """A user's (:user_id) unread messages and notifications (unread_sum, notification_sum)."""
+    user_id = bindparam("user_id")
+    return select(unread_sum(user_id), notification_sum(user_id))
+
+
+@cache
+def viewer_new_posts():
+    """The home timeline's poll: a live session's user and how many posts by people they follow
+    are newer than the cursor (:cursor_timestamp, :cursor_id), up to :cap (new). Their own are
+    not news: the form that posts one shows it."""
+    posts, viewer = Post.__table__.c, UserSession.__table__.c.user_id
+    cursor = tuple_(bindparam("cursor_timestamp", type_=posts.timestamp.type), bindparam("cursor_id", type_=Integer))
+    newer = (select(posts.id).where(by_followed(viewer), tuple_(posts.timestamp, posts.id) > cursor)
+             .limit(bindparam("cap", type_=Integer)).correlate_except(Post.__table__, Follow.__table__).subquery())
+    return about_live_session(select(func.count()).select_from(newer).scalar_subquery().label("new"))

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, ClassVar
 from flask import abort
 from flask_login import UserMixin
 from sqlalchemy import Index, Integer, String, bindparam, func, select
+from sqlalchemy import true as sa_true
 from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
 
 from ..extensions import db
@@ -45,6 +46,10 @@ class User(UserMixin, db.Model):
     post_count: Mapped[int] = mapped_column(default=0, server_default="0")
     follower_count: Mapped[int] = mapped_column(default=0, server_default="0")
     following_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    # What this person wants to be told of (notifications.KINDS): off means not stored at all.
+    notify_followed: Mapped[bool] = mapped_column(default=True, server_default=sa_true())
+    notify_commented: Mapped[bool] = mapped_column(default=True, server_default=sa_true())
+    notify_mentioned: Mapped[bool] = mapped_column(default=True, server_default=sa_true())
 
     posts: WriteOnlyMapped[Post] = relationship(back_populates="author", passive_deletes=True)
 

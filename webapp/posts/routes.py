@@ -1,12 +1,14 @@
 """Posts: home (the people I follow and me), explore (everyone), and a post with its comments."""
-from flask import Blueprint, abort, current_app, url_for
+from flask import Blueprint, abort, current_app, make_response, request, url_for
 from flask_login import current_user, login_required
 
+from ..activity import passive
 from ..extensions import limiter
 from ..htmx import form_succeeded, render, render_form, render_fragment
-from ..models import Comment, Follow, Post, User
-from ..pagination import Page, paginate
+from ..models import Comment, Follow, Post, User, viewer_new_posts
+from ..pagination import START, Cursor, Page, paginate
 from ..security import configured_limit, signed_in_user_key
+from ..viewer import live_viewer
 from .forms import CommentForm, PostForm
 
 bp = Blueprint("posts", __name__)
@@ -31,13 +33,43 @@ def suggestions() -> dict:
     return {"suggested": User.most_active(current_app.config["SUGGESTED_PEOPLE"], excluding=current_user)}
 
 
+def new_posts_after(page: Page) -> str:
+    """Where the home's new-posts poll starts: after the newest post shown; "" (no poll) on an
+    older page, whose newer posts are the pager's to show."""
+    if request.args.get("before"):
+        return ""
+    return (Cursor.of(page.items[0]) if page.items else START).encode()
+
+
 @bp.get("/")
 @login_required
 def index():
-    """The new-post form and the timeline of the people I follow and mine; htmx's pager asks for
-    the list alone."""
-    return render("posts/index.html", "posts/_post_list.html", form=PostForm(), page=home_page(),
-                  page_context=suggestions)
+    """The new-post form and the timeline of the people I follow and mine; htmx's pager (and the
+    "new posts" button, which takes the posts it brings) asks for the list alone."""
+    page = home_page()
+    return render("posts/index.html", "posts/_post_list.html", form=PostForm(), page=page,
+                  new_posts_after=new_posts_after(page), page_context=suggestions)
+
+
+@bp.get("/home/new-posts")
+@passive
+def new_posts():
+    """The home timeline's poll: how many posts of the people I follow (and mine) came after the
+    newest it shows (`after`), as a "N new posts" button; an empty 204 when that number is the
+    one the page shows (`shown`). One query (the live session and the count, bounded) and no ORM
+    object (viewer.py)."""
+    after = Cursor.decode(request.args.get("after"))
+    if after is None:
+        return make_response("", 204)
+    cap = current_app.config["NEW_POSTS_CAP"]
+    count = min(cap, live_viewer(viewer_new_posts(), cap=cap, cursor_timestamp=after.timestamp,
+                                 cursor_id=after.id).new)
+    if request.args.get("shown", 0, type=int) == count:
+        response = make_response("", 204)
+    else:
+        response = render_fragment("posts/_new_posts.html", after=after.encode(), count=count)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.post("/")

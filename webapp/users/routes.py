@@ -2,8 +2,6 @@
 from flask import Blueprint, Response, abort, current_app, url_for
 from flask_login import current_user, login_required
 
-from ..extensions import db
-
 from ..activity import passive
 from ..extensions import limiter
 from ..forms import commit_or_report_taken
@@ -58,10 +56,8 @@ def followable_or_403(username: str) -> User:
 def after_follow_change(user: User, following: bool, notice: str):
     """htmx gets the follow box (its button and the counts) anew, from the profile or the card;
     a plain browser Post/Redirect/Get to the profile."""
-    def box():
-        db.session.refresh(user)  # the counts as the follow left them
-        return render_fragment("users/_follow_changed.html", user=user, following=following, notice=notice)
-    return form_succeeded(notice, url_for("users.profile", username=user.username), box)
+    return form_succeeded(notice, url_for("users.profile", username=user.username), lambda: render_fragment(
+        "users/_follow_changed.html", user=user, following=following, notice=notice))
 
 
 @bp.get("/user/<username>/followers")
