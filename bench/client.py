@@ -69,16 +69,15 @@ def login(port: int, username: str) -> str:
     return "; ".join(f"{cookie.name}={cookie.value}" for cookie in jar)
 
 
-def shown_count(port: int, cookie: str) -> int:
-    """The unread count the timeline's badge shows, as its poll sends it (hx-vals)."""
+def shown_counts(port: int, cookie: str) -> str:
+    """The counts the navbar shows (the badge's and the bell's hidden inputs), as its poll sends
+    them: a query string."""
     reply = fetch(port, "/", {"Cookie": cookie})
-    badge = page_of(reply.body).select_one("#unread-badge") if reply.status == 200 else None
-    if badge is None:
-        raise RuntimeError(f"no #unread-badge on / (HTTP {reply.status})")
-    shown = json.loads(badge.get("hx-vals") or "{}").get("shown")
-    if shown is None:
-        raise RuntimeError(f"the badge carries no shown count: {badge}")
-    return int(shown)
+    page = page_of(reply.body) if reply.status == 200 else None
+    fields = page.select("#unread-badge > input, #notification-badge > input") if page else []
+    if len(fields) != 2:
+        raise RuntimeError(f"no badge and bell with their counts on / (HTTP {reply.status})")
+    return urllib.parse.urlencode({field["name"]: field["value"] for field in fields})
 
 
 def csrf_token(port: int, cookie: str) -> str:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import secrets
 import shutil
 import sys
 import tempfile
@@ -30,8 +29,9 @@ import sqlalchemy as sa
 from flask_migrate import upgrade
 
 from config import TestConfig
+from databases import throwaway_database
 from webapp import create_app
-from webapp.database import MIGRATIONS, normalize_database_uri
+from webapp.database import MIGRATIONS
 from webapp.extensions import db
 from webapp.models import UTCDateTime
 
@@ -62,7 +62,7 @@ class Expected:
 def main() -> int:
     """Seed, time the upgrade to 0003, check it; the exit status is 1 when the result is wrong."""
     options = parse_options()
-    with throwaway_database(options.database_url) as url, migrations_folder(options.replace_0003) as folder:
+    with throwaway_database(options.database_url, "migration_bench") as url, migrations_folder(options.replace_0003) as folder:
         # The app's own settings, its request deadlines included: migrations run without them (migrations/env.py).
         app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=url)
         with app.app_context():
@@ -220,29 +220,6 @@ def statement_times():
     finally:
         sa.event.remove(db.engine, "before_cursor_execute", before)
         sa.event.remove(db.engine, "after_cursor_execute", after)
-
-
-@contextmanager
-def throwaway_database(server_url: str):
-    """A new SQLite file in a temp folder, or a new database on the PostgreSQL server given; removed after."""
-    if not server_url:
-        with tempfile.TemporaryDirectory(prefix="migration-bench-") as folder:
-            yield f"sqlite:///{folder}/bench.sqlite"
-        return
-    url = sa.engine.make_url(normalize_database_uri(server_url))
-    name = f"migration_bench_{secrets.token_hex(4)}"
-    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-        try:
-            yield url.set(database=name).render_as_string(hide_password=False)
-        finally:
-            with admin.connect() as connection:
-                # FORCE: a session the run left open (an error midway) must not keep the database alive.
-                connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        admin.dispose()
 
 
 @contextmanager

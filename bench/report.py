@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from seed import Seed
 
 FLOOR = "floor: Flask route + session"
-PAGES = ("inbox", "conversation", "explore", "home", "post with comments")
+PAGES = ("inbox", "conversation", "explore", "home", "post with comments", "notifications")
 # (scenario, the least req/s it must reach as a fraction of the floor's)
 THROUGHPUT_TARGETS = [
     ("badge unchanged (204)", 0.70),

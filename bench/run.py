@@ -19,7 +19,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from client import HOST, Scenario, csrf_token, login, shown_count, verify, wire_bytes
+from client import HOST, Scenario, csrf_token, login, shown_counts, verify, wire_bytes
 from report import (
     DatabaseRun,
     print_cross_database,
@@ -27,7 +27,8 @@ from report import (
     print_ratios,
     print_targets,
 )
-from seed import Seed, delete_bench_users, migrate, seed, server_environment, settings
+from databases import throwaway_database
+from seed import Seed, migrate, seed, server_environment, settings
 from server import (
     ROOT,
     cpu_seconds,
@@ -64,13 +65,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--people", type=int, default=10_000, help="people who write the posts (default 10000)")
     parser.add_argument("--follows", type=int, default=500, help="of them, how many the reader follows (default 500)")
     parser.add_argument("--comments", type=int, default=10_000, help="comments on one post (default 10000)")
+    parser.add_argument("--notifications", type=int, default=100_000,
+                        help="notifications of the reader, each its own group (default 100000)")
     parser.add_argument("--memory-requests", type=int, default=100_000,
                         help="requests of the memory check, on the first database (default 100000; 0 skips it)")
     parser.add_argument("--postgresql", default=os.environ.get("BENCH_DATABASE_URL"),
-                        help="also run on this PostgreSQL database (default: $BENCH_DATABASE_URL)")
+                        help="also run on a new database of this PostgreSQL server, dropped at the end "
+                             "(default: $BENCH_DATABASE_URL; its role must be allowed to create databases)")
     args = parser.parse_args(argv)
     positive = (args.seconds, args.repeat, args.connections, args.workers, args.messages, args.unread,
-                args.conversations, args.posts, args.people, args.follows, args.comments)
+                args.conversations, args.posts, args.people, args.follows, args.comments, args.notifications)
     if min(positive) <= 0:
         parser.error("every number must be positive")
     if min(args.other_messages, args.memory_requests) < 0:
@@ -80,10 +84,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def scenarios(port: int, seeded: Seed, reader: str, light: str) -> list[Scenario]:
     """The floors, then the hot paths, in the order each repetition measures them."""
-    shown = shown_count(port, reader)
+    shown = shown_counts(port, reader)  # what the navbar shows: an unchanged poll
     thread = f"/messages/with/{seeded.thread_with}"
     row, message, post = b'class="conversation', b'class="thread-entry thread-message', b'class="post '
     comment, csrf = b'class="comment ', csrf_token(port, reader)
+    notification = b'class="notification '
     # An open conversation's read marker, on the message the reader has read already: the answer
     # every marker post after the first gives (the badge), without a write to measure again and again.
     marker = {"through": seeded.thread_last_id, "shown_after": 0}
@@ -91,10 +96,10 @@ def scenarios(port: int, seeded: Seed, reader: str, light: str) -> list[Scenario
         Scenario("floor: bare WSGI", "/bench/bare", reader, 200, b"ok"),
         Scenario("floor: Flask route + session", "/bench/floor", reader, 200, b"ok"),
         Scenario("signed-in layout, no content", "/bench/layout", reader, 200, b'id="unread-badge"'),
-        Scenario("badge unchanged (204)", f"/notifications/badge?shown={shown}", reader, 204, htmx=True),
-        Scenario("badge changed (200)", f"/notifications/badge?shown={0 if shown else 1}", reader, 200,
+        Scenario("badge unchanged (204)", f"/notifications/badge?{shown}", reader, 204, htmx=True),
+        Scenario("badge changed (200)", "/notifications/badge?shown=0&shown_notifications=0", reader, 200,
                  b'id="unread-badge"', htmx=True),
-        Scenario("badge unchanged, 3 unread", f"/notifications/badge?shown={shown_count(port, light)}", light, 204,
+        Scenario("badge unchanged, 3 unread", f"/notifications/badge?{shown_counts(port, light)}", light, 204,
                  htmx=True),
         Scenario("popover", f"/user/{seeded.thread_with}/popover", reader, 200, b"card", htmx=True),
         Scenario("inbox first page", "/messages", reader, 200, row),
@@ -108,6 +113,11 @@ def scenarios(port: int, seeded: Seed, reader: str, light: str) -> list[Scenario
         Scenario("post with comments first page", f"/post/{seeded.commented_post}", reader, 200, comment),
         Scenario("post with comments deepest page",
                  f"/post/{seeded.commented_post}?before={seeded.oldest_comments_cursor}", reader, 200, comment),
+        Scenario("notifications first page", "/notifications", reader, 200, notification),
+        Scenario("notifications deepest page", f"/notifications?before={seeded.oldest_notifications_cursor}", reader,
+                 200, notification),
+        Scenario("new-posts poll (204)", f"/home/new-posts?after={seeded.newest_home_cursor}&shown=0", reader, 204,
+                 htmx=True),
         Scenario("follow button", f"/user/{seeded.followed}/follow", reader, 200, b'class="follow-box',
                  htmx=True, form={}, csrf=csrf),
         Scenario("people search", "/messages/new?q=pal", reader, 200, b'role="option"', htmx=True),
@@ -176,26 +186,20 @@ def run_database(url: str, args: argparse.Namespace, workdir: Path, memory: bool
     """Seed a database, serve it, measure every scenario --repeat times in alternation."""
     app_settings = settings(url)
     env = server_environment(workdir, app_settings)
-    run_id = secrets.token_hex(3)
-    seeded = None
+    migrate(env)
+    print("  seeding ...", file=sys.stderr, flush=True)
+    seeded = seed(app_settings, args, secrets.token_hex(3))
+    port, log = free_port(), workdir / "gunicorn.log"
+    server = start_server(env, port, args.workers, log)
     try:
-        migrate(env)
-        print("  seeding ...", file=sys.stderr, flush=True)
-        seeded = seed(app_settings, args, run_id)
-        port, log = free_port(), workdir / "gunicorn.log"
-        server = start_server(env, port, args.workers, log)
         try:
-            try:
-                wait_until_ready(server, port, args.workers)
-            except RuntimeError:
-                print(server_log_tail(log), file=sys.stderr)
-                raise
-            return measure_database(port, server.pid, seeded, args, workdir, memory)
-        finally:
-            stop_server(server)
+            wait_until_ready(server, port, args.workers)
+        except RuntimeError:
+            print(server_log_tail(log), file=sys.stderr)
+            raise
+        return measure_database(port, server.pid, seeded, args, workdir, memory)
     finally:
-        if seeded and not url.startswith("sqlite"):
-            delete_bench_users(app_settings, seeded, run_id)
+        stop_server(server)
 
 
 def measure_database(port: int, master: int, seeded: Seed, args: argparse.Namespace, workdir: Path,
@@ -232,7 +236,8 @@ def print_database(run: DatabaseRun) -> None:
     print(f"== {s.database}: seeded in {s.seconds:.1f} s, {total:,} messages ({s.messages:,} in the reader's "
           f"conversation, {s.unread:,} unread from one person, {s.conversations:,} conversations, "
           f"{s.other_messages:,} between others), {s.posts:,} posts by {s.people:,} people, {s.follows} of them "
-          f"followed by the reader, {s.comments:,} comments on one post; load average {run.load_before} before, "
+          f"followed by the reader, {s.comments:,} comments on one post, {s.notifications:,} notifications; "
+          f"load average {run.load_before} before, "
           f"{run.load_after} after")
     if run.problems:
         print("Unexpected answers before the load:\n  " + "\n  ".join(run.problems))
@@ -252,9 +257,12 @@ def main(argv: list[str] | None = None) -> int:
     workdir = Path(tempfile.mkdtemp(prefix="webapp-bench-"))
     runs = []
     try:
-        urls = [f"sqlite:///{workdir / 'bench.sqlite'}"] + ([args.postgresql] if args.postgresql else [])
-        for index, url in enumerate(urls):
-            runs.append(run_database(url, args, workdir, memory=index == 0))
+        runs.append(run_database(f"sqlite:///{workdir / 'bench.sqlite'}", args, workdir, memory=True))
+        print_database(runs[-1])
+        if args.postgresql:
+            # A database of its own on that server, dropped at the end whatever happens.
+            with throwaway_database(args.postgresql, "webapp_bench") as url:
+                runs.append(run_database(url, args, workdir, memory=False))
             print_database(runs[-1])
         if len(runs) == 2:
             print_cross_database(*runs)

@@ -6,7 +6,8 @@ pager must reach cheaply), a second one full of unread messages (--unread: the b
 case), and --conversations short ones (the inbox's depth). Others talk among themselves first
 (--other-messages), so a plan that scans rather than seeks has to walk past their messages.
 --people authors write --posts posts between them; the reader follows --follows of them (their
-home timeline), and one post has --comments comments.
+home timeline), one post has --comments comments, and the reader has --notifications
+notifications (each a mention in its own group: the most groups a list can have).
 """
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from client import PASSWORD
 from server import ROOT, venv_tool
 
 SEED_CHUNK = 10_000
-COMMENTS_PER_PAGE = 20  # the app's default (config.Config)
+COMMENTS_PER_PAGE = NOTIFICATIONS_PER_PAGE = 20  # the app's defaults (config.Config)
 # Cheap hashing for the bench server and seeding: login is not what we measure.
 CHEAP_ARGON2 = {"ARGON2_TIME_COST": 1, "ARGON2_MEMORY_KIB": 1024, "ARGON2_PARALLELISM": 1}
 
@@ -52,6 +53,9 @@ class Seed:
     oldest_home_cursor: str
     commented_post: int
     oldest_comments_cursor: str
+    notifications: int
+    oldest_notifications_cursor: str
+    newest_home_cursor: str
     per_page: int
     database: str = ""
     seconds: float = 0.0
@@ -124,6 +128,7 @@ def seed_rows(db, args: argparse.Namespace, run_id: str, per_page: int) -> Seed:
     insert_posts(db, [*list(ids.values())[:len(roles)], *authors], args.posts)
     followed = follow_every_nth(db, reader, authors, args.follows)
     commented = add_comments(db, authors[0], authors[1:], args.comments)
+    add_mentions(db, reader, authors, args.notifications)
     return Seed(reader=names["reader"], light=names["light"], thread_with=names["friend"],
                 unread_from=names["admirer"], messages=args.messages, unread=args.unread,
                 conversations=args.conversations + 2, other_messages=args.other_messages, posts=args.posts,
@@ -133,7 +138,10 @@ def seed_rows(db, args: argparse.Namespace, run_id: str, per_page: int) -> Seed:
                 thread_last_id=last_message_id(db, thread), people=args.people, follows=len(followed),
                 comments=args.comments, followed=author_name(run_id, followed[0]),
                 oldest_home_cursor=home_cursor_near_oldest(db, reader, followed, per_page),
-                commented_post=commented, oldest_comments_cursor=comments_cursor_near_oldest(db, commented))
+                commented_post=commented, oldest_comments_cursor=comments_cursor_near_oldest(db, commented),
+                notifications=args.notifications,
+                oldest_notifications_cursor=notifications_cursor_near_oldest(db, reader, per_page),
+                newest_home_cursor=newest_home_cursor(db, reader))
 
 
 def author_name(run_id: str, index: int) -> str:
@@ -321,6 +329,53 @@ def timeline_cursor_near_oldest(db, per_page: int) -> str:
     return cursor_at_offset(db, Post.timestamp, Post.id, None, 2 * per_page)
 
 
+def add_mentions(db, reader: int, authors: list[int], count: int) -> None:
+    """`count` notifications for the reader: mentions in the authors' newest posts, one group
+    each, read (as a reader who has been through them: the list's pages then only read)."""
+    from sqlalchemy import insert, select
+
+    from webapp.models import Notification, NotificationGroup, Post, utcnow
+
+    posts = db.session.execute(select(Post.id, Post.user_id).where(Post.user_id.in_(authors))
+                               .order_by(Post.id.desc()).limit(count)).all()
+    start = utcnow() - timedelta(seconds=count + 60)
+    for first in range(0, len(posts), SEED_CHUNK):
+        chunk = posts[first:first + SEED_CHUNK]
+        notes = [{"recipient_id": reader, "kind": "mentioned", "actor_id": post.user_id, "post_id": post.id,
+                  "event_key": f"mentioned:post:{post.id}", "group_key": f"mentioned:post:{post.id}",
+                  "created_at": start + timedelta(seconds=first + i)} for i, post in enumerate(chunk)]
+        db.session.execute(insert(Notification), notes)
+        ids = dict(db.session.execute(select(Notification.event_key, Notification.id).where(
+            Notification.recipient_id == reader, Notification.event_key.in_([n["event_key"] for n in notes]))).all())
+        db.session.execute(insert(NotificationGroup), [
+            {"recipient_id": reader, "kind": "mentioned", "group_key": note["group_key"], "post_id": note["post_id"],
+             "latest_at": note["created_at"], "latest_notification_id": ids[note["event_key"]],
+             "read_through_id": ids[note["event_key"]], "latest_actor_id": note["actor_id"], "count": 1,
+             "unread_count": 0} for note in notes])
+        db.session.commit()
+
+
+def notifications_cursor_near_oldest(db, reader: int, per_page: int) -> str:
+    """A `before` cursor of the reader's notifications with two pages of older groups left."""
+    from webapp.models import NotificationGroup
+
+    return cursor_at_offset(db, NotificationGroup.latest_at, NotificationGroup.id,
+                            NotificationGroup.recipient_id == reader, 2 * NOTIFICATIONS_PER_PAGE)
+
+
+def newest_home_cursor(db, reader: int) -> str:
+    """The cursor of the newest post of the reader's home timeline: where its new-posts poll asks after."""
+    from sqlalchemy import select
+
+    from webapp.models import Follow, Post
+    from webapp.pagination import Cursor
+
+    followed = select(Follow.followed_id).where(Follow.follower_id == reader)
+    row = db.session.execute(select(Post.timestamp, Post.id).where(Post.user_id.in_(followed) | (Post.user_id == reader))
+                             .order_by(Post.timestamp.desc(), Post.id.desc()).limit(1)).one()
+    return Cursor(*row).encode()
+
+
 def home_cursor_near_oldest(db, reader: int, followed: list[int], per_page: int) -> str:
     """A `before` cursor of the reader's home timeline with two pages of older posts left."""
     from sqlalchemy import select
@@ -353,17 +408,3 @@ def cursor_at_offset(db, timestamp, id_, condition, offset: int) -> str:
         ordered = ordered.where(condition)
     row = db.session.execute(ordered.offset(offset).limit(1)).first() or db.session.execute(ordered.limit(1)).first()
     return Cursor(*row).encode()
-
-
-def delete_bench_users(app_settings: dict, seeded: Seed, run_id: str) -> None:
-    """On a database we did not create, remove our users (their conversations, messages and posts cascade)."""
-    from sqlalchemy import delete
-
-    from webapp import create_app
-    from webapp.extensions import db
-    from webapp.models import User
-
-    with create_app(app_settings).app_context():
-        db.session.execute(delete(User).where(User.username.like(f"%\\_{run_id}", escape="\\")))
-        db.session.commit()
-        db.engine.dispose()
