@@ -37,6 +37,19 @@ class Config:
     # How many of the most active people the home page suggests to someone who follows nobody.
     SUGGESTED_PEOPLE = 5
     NOTIFICATION_POLL_SECONDS = 10
+    # Live updates: pages hold an event stream (/events) and poll only while it is down.
+    LIVE_UPDATES = True
+    # Redis for what several workers or hosts share: the doorbells of live updates (pub/sub).
+    # None: an in-process broker (one process, as `make run` serves).
+    REDIS_URL = None
+    # The pub/sub channel of the doorbells (apps sharing one Redis each keep their own).
+    REDIS_CHANNEL = "webapp:doorbells"
+    # A comment line this often keeps proxies from closing a quiet stream.
+    LIVE_KEEPALIVE_SECONDS = 15
+    # A stream checks its session this often (besides at once when one of its person's ends).
+    LIVE_SESSION_CHECK_SECONDS = 300
+    # The reconnect delay a stream suggests to a plain EventSource (jittered up to half again).
+    LIVE_RETRY_MS = 5000
     # A poll that takes longer than this is abandoned; the next one starts afresh.
     POLL_TIMEOUT_MS = 8000
     # A pointer must rest this long on a name before its popover card is fetched.
@@ -116,6 +129,11 @@ ENVIRONMENT = {
     "PEOPLE_SEARCH_RESULTS": ["PEOPLE_SEARCH_RESULTS"],
     "SUGGESTED_PEOPLE": ["SUGGESTED_PEOPLE"],
     "NOTIFICATION_POLL_SECONDS": ["NOTIFICATION_POLL_SECONDS"],
+    "LIVE_UPDATES": ["LIVE_UPDATES"],
+    "REDIS_URL": ["REDIS_URL"],
+    "REDIS_CHANNEL": ["REDIS_CHANNEL"],
+    "LIVE_KEEPALIVE_SECONDS": ["LIVE_KEEPALIVE_SECONDS"],
+    "LIVE_SESSION_CHECK_SECONDS": ["LIVE_SESSION_CHECK_SECONDS"],
     "POLL_TIMEOUT_MS": ["POLL_TIMEOUT_MS"],
     "POPOVER_DELAY_MS": ["POPOVER_DELAY_MS"],
     "LAST_SEEN_INTERVAL_SECONDS": ["LAST_SEEN_INTERVAL_SECONDS"],

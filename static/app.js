@@ -52,23 +52,261 @@
 
   document.addEventListener("htmx:confirm", function (event) {
     var element = event.target;
-    // Polls stay quiet while the tab is hidden, and while backing off from a sick server.
-    if (isPoll(element) && (document.hidden || backingOff(element))) {
+    // Polls stay quiet while the tab is hidden, and while backing off from a sick server; the
+    // interval ones (no triggering event) while the live stream tells of every change.
+    if (isPoll(element) && (document.hidden || backingOff(element) || (!event.detail.triggeringEvent && liveHealthy()))) {
       event.preventDefault();
+      return;
+    }
+    // A doorbell that rings while its poller is asking already (the poller drops it) asks again
+    // once that answer is in: it may tell of something the answer had not seen.
+    if (isPoll(element) && isDoorbell(event.detail.triggeringEvent) && element.classList.contains("htmx-request")) {
+      askAgain[element.id] = true;
     }
     if (isPopoverLink(element) && !popoverWanted(element)) {
       event.preventDefault();
     }
   });
 
+  var askAgain = {};
+
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var id = event.detail.elt.id;
+    if (askAgain[id]) {
+      delete askAgain[id];
+      window.setTimeout(function () {
+        var poller = document.getElementById(id);  // the answer may have replaced it
+        if (poller) {
+          htmx.trigger(poller, "poll");
+        }
+      }, 0);
+    }
+  });
+
+  function catchUp() {
+    document.querySelectorAll("[data-poll]").forEach(function (element) {
+      htmx.trigger(element, "poll");
+    });
+  }
+
   // A hidden tab that comes back asks at once.
   document.addEventListener("visibilitychange", function () {
     if (!document.hidden) {
-      document.querySelectorAll("[data-poll]").forEach(function (element) {
-        htmx.trigger(element, "poll");
-      });
+      catchUp();
     }
   });
+
+  // ---- Live updates ---------------------------------------------------------------------------
+
+  // A signed-in page holds the server's event stream (/events, base.html's sse-connect), whose
+  // lines name what changed ("counts", "timeline", "conversation-7"); the pollers listen for
+  // those names (hx-trigger "sse:<name>", htmx's SSE extension) and fetch as their poll does.
+  // While the stream is open the interval polls are skipped (htmx:confirm above); when it is down
+  // they run, and it reconnects with capped exponential backoff and jitter. Whenever it (re)opens
+  // the pollers ask once, for what rang while it was down.
+  //
+  // One tab holds the stream for every tab of this browser: the visible tab that gets the Web
+  // Lock, which it gives up when hidden or closed; it passes each doorbell and its health to the
+  // others over a BroadcastChannel. HTTP/1.1 allows six connections per host: seven tabs each
+  // holding a stream would leave no connection for pages. Without those APIs each tab holds its own.
+  var LIVE_LOCK = "webapp-live";
+  var LIVE_RETRY_FIRST_MS = 1000;
+  var LIVE_RETRY_MAX_MS = 60000;
+  var HEARTBEAT_MS = 5000;  // the holder's "still open", so a tab that missed a message notices
+  var HEARTBEAT_STALE_MS = 12000;
+  var live = {
+    url: null,
+    sources: [],         // the SSE extension's event sources on this page (LiveSource)
+    stream: null,        // the real EventSource, in the tab that holds it
+    open: false,         // this tab's own stream is open
+    failures: 0,
+    retry: null,
+    release: null,       // gives up the lock (this tab holds the stream)
+    seeking: null,       // an AbortController while waiting for the lock
+    sharedOpen: false,   // another tab's stream, as last heard
+    heardAt: 0,
+    channel: null,
+  };
+
+  function isDoorbell(event) {
+    return Boolean(event && event.type && event.type.indexOf("sse:") === 0);
+  }
+
+  function liveHealthy() {
+    return live.open || (live.sharedOpen && Date.now() - live.heardAt < HEARTBEAT_STALE_MS);
+  }
+
+  function showHealth() {
+    document.documentElement.dataset.live = liveHealthy() ? "open" : "polling";
+  }
+
+  // What htmx's SSE extension gets instead of an EventSource: the doorbells of this tab's stream
+  // or of the tab that holds it. Always "open": the extension's own reconnect (no backoff cap,
+  // no jitter) never starts; reconnecting is done here.
+  function LiveSource() {
+    this.listeners = {};
+    this.readyState = 1;
+    this.onopen = null;
+    this.onerror = null;
+  }
+  LiveSource.prototype.addEventListener = function (name, listener) {
+    (this.listeners[name] = this.listeners[name] || []).push(listener);
+  };
+  LiveSource.prototype.removeEventListener = function (name, listener) {
+    var listeners = this.listeners[name] || [];
+    var index = listeners.indexOf(listener);
+    if (index >= 0) {
+      listeners.splice(index, 1);
+    }
+  };
+  LiveSource.prototype.close = function () {
+    var self = this;
+    self.readyState = 2;
+    live.sources = live.sources.filter(function (source) { return source !== self; });
+  };
+  LiveSource.prototype.ring = function (name) {
+    (this.listeners[name] || []).slice().forEach(function (listener) {
+      listener(new MessageEvent(name, {data: ""}));
+    });
+  };
+
+  function ringHere(name) {
+    live.sources.forEach(function (source) { source.ring(name); });
+  }
+
+  function tell(message) {
+    if (live.channel) {
+      live.channel.postMessage(message);
+    }
+  }
+
+  function openStream() {
+    window.clearTimeout(live.retry);
+    if (live.stream || document.hidden) {
+      return;
+    }
+    var stream = live.stream = new EventSource(live.url);
+    stream.onopen = function () {
+      live.failures = 0;
+      live.open = true;
+      showHealth();
+      tell({open: true, catchUp: true});
+      catchUp();
+    };
+    stream.onmessage = function (event) {
+      ringHere(event.data);
+      tell({doorbell: event.data});
+    };
+    stream.onerror = function () {
+      var wasOpen = live.open;
+      closeStream();
+      live.failures += 1;
+      var delay = Math.min(LIVE_RETRY_MAX_MS, LIVE_RETRY_FIRST_MS * Math.pow(2, live.failures - 1));
+      live.retry = window.setTimeout(openStream, delay * (0.5 + Math.random() / 2));
+      if (wasOpen) {
+        catchUp();  // what rang as it closed; and a session that ended shows now (401: to the login page)
+      }
+    };
+  }
+
+  function closeStream() {
+    window.clearTimeout(live.retry);
+    if (live.stream) {
+      live.stream.close();
+      live.stream = null;
+    }
+    if (live.open) {
+      live.open = false;
+      tell({open: false});
+    }
+    showHealth();
+  }
+
+  function holdStream() {
+    if (document.hidden || live.release || live.seeking) {
+      return;
+    }
+    if (!live.channel || !navigator.locks) {
+      openStream();
+      return;
+    }
+    var seeking = live.seeking = new AbortController();
+    navigator.locks.request(LIVE_LOCK, {signal: seeking.signal}, function () {
+      live.seeking = null;
+      return new Promise(function (resolve) {
+        live.release = resolve;
+        openStream();
+      });
+    }).catch(function () {});  // given up while waiting (the tab was hidden)
+  }
+
+  function letGoOfStream() {
+    if (live.seeking) {
+      live.seeking.abort();
+      live.seeking = null;
+    }
+    closeStream();
+    if (live.release) {
+      live.release();
+      live.release = null;
+    }
+  }
+
+  function startLive(url) {
+    live.url = url;
+    if (window.BroadcastChannel) {
+      live.channel = new BroadcastChannel(LIVE_LOCK);
+      live.channel.onmessage = function (event) {
+        var message = event.data || {};
+        if (message.hello && live.open) {
+          tell({open: true});
+        }
+        if ("open" in message) {
+          live.sharedOpen = message.open;
+          live.heardAt = Date.now();
+          showHealth();
+        }
+        if (message.doorbell) {
+          ringHere(message.doorbell);
+        }
+        if (message.catchUp) {
+          catchUp();
+        }
+      };
+      window.setInterval(function () {
+        if (live.open) {
+          tell({open: true});
+        }
+        showHealth();
+      }, HEARTBEAT_MS);
+      tell({hello: true});
+    }
+    document.addEventListener("visibilitychange", function () {
+      if (document.hidden) {
+        letGoOfStream();
+      } else {
+        holdStream();
+      }
+    });
+    window.addEventListener("pagehide", letGoOfStream);
+    window.addEventListener("pageshow", function (event) {
+      if (event.persisted) {  // back from the browser's page cache
+        holdStream();
+        catchUp();
+      }
+    });
+    holdStream();
+  }
+
+  // htmx's SSE extension asks for its event source here (once per page: body's sse-connect).
+  htmx.createEventSource = function (url) {
+    var source = new LiveSource();
+    live.sources.push(source);
+    if (!live.url) {
+      startLive(url);
+    }
+    return source;
+  };
 
   // An error answer is swapped only where the server said to put it (HX-Retarget or HX-Reswap):
   // the app's own errors land in #alerts; anything else (a proxy's 502, say) leaves the form,

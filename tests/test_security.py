@@ -132,15 +132,18 @@ def test_vendored_files_match_their_recorded_checksums():
     vendor = os.path.join(PROJECT, "static", "vendor")
     with open(os.path.join(vendor, "SHA256SUMS"), encoding="ascii") as sums:
         lines = [line.split() for line in sums if line.strip()]
-    assert {name for _, name in lines} == {"htmx-2.0.11.min.js", "bootstrap-5.3.9.min.css"}
+    assert {name for _, name in lines} == {"htmx-2.0.11.min.js", "htmx-ext-sse-2.2.4.min.js", "bootstrap-5.3.9.min.css"}
     for digest, name in lines:
         with open(os.path.join(vendor, name), "rb") as file:
             assert hashlib.sha256(file.read()).hexdigest() == digest, name
     with open(os.path.join(vendor, "htmx-2.0.11.min.js"), encoding="utf-8") as file:
         assert 'version:"2.0.11"' in file.read()
+    with open(os.path.join(vendor, "htmx-ext-sse-2.2.4.min.js"), encoding="utf-8") as file:
+        assert 'htmx.defineExtension("sse"' in file.read()
 
 
-@pytest.mark.parametrize("path", ["/static/vendor/htmx-2.0.11.min.js", "/static/app.js", "/static/app.css"])
+@pytest.mark.parametrize("path", ["/static/vendor/htmx-2.0.11.min.js", "/static/vendor/htmx-ext-sse-2.2.4.min.js",
+                                  "/static/app.js", "/static/app.css"])
 def test_static_files_are_served(client, path):
     response = client.get(path)
     assert response.status_code == 200 and response.data

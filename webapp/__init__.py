@@ -6,10 +6,12 @@ from flask import Flask
 
 from config import Config, from_environment
 
-from . import activity, cli, database, errors, security, templating
+from . import activity, cli, database, doorbells, errors, security, templating
 from .auth import login
 from .auth.routes import bp as auth_bp
 from .extensions import csrf, limiter
+from .live import subscribers as live_subscribers
+from .live.routes import bp as live_bp
 from .messages.routes import bp as messages_bp
 from .notifications import subscribers as notification_subscribers
 from .notifications.routes import bp as notifications_bp
@@ -18,7 +20,7 @@ from .users.routes import bp as users_bp
 from .wrappers import AppRequest
 
 PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BLUEPRINTS = (auth_bp, posts_bp, users_bp, messages_bp, notifications_bp)
+BLUEPRINTS = (auth_bp, posts_bp, users_bp, messages_bp, notifications_bp, live_bp)
 
 
 def create_app(config: type | Mapping | None = None, /, **overrides) -> Flask:
@@ -33,7 +35,8 @@ def create_app(config: type | Mapping | None = None, /, **overrides) -> Flask:
     app.jinja_environment = templating.AppEnvironment
     load_config(app, config, overrides)
     csrf.init_app(app)
-    for module in (security, database, login, templating, errors, activity, cli, notification_subscribers):
+    for module in (security, database, login, templating, errors, activity, cli, doorbells,
+                   notification_subscribers, live_subscribers):
         module.init_app(app)
     limiter.init_app(app)
     for blueprint in BLUEPRINTS:

@@ -1,8 +1,8 @@
 """The app's signals (blinker, which Flask ships): features subscribe instead of importing each other.
 
 Two moments: an event's own signal is sent inside the transaction that stores it, before the
-commit, so a subscriber's rows (a notification) commit with it or not at all; `message_sent` is
-sent once the message is committed.
+commit, so a subscriber's rows (a notification) commit with it or not at all; `message_sent`,
+`read_moved` and `sessions_ended` are sent once what they tell of is committed.
 """
 from blinker import Namespace
 
@@ -23,3 +23,12 @@ comment_stored = signals.signal("comment-stored")
 mentioned = signals.signal("mentioned")
 # post= (a Post, flushed): a new post.
 post_published = signals.signal("post-published")
+# recipient_ids= (user ids): notifications stored for them or taken back, inside the event's
+# transaction: their bells changed.
+notifications_changed = signals.signal("notifications-changed")
+
+# Sent once committed, as message_sent.
+# user_id=: the person read (or marked unread) messages or notifications: their counts changed.
+read_moved = signals.signal("read-moved")
+# user_id=: one or more of the person's signed-in sessions ended (logout, revocation, a new password).
+sessions_ended = signals.signal("sessions-ended")

@@ -14,6 +14,8 @@ from .mentions import with_mentions
 from .timefmt import clock_tag, day_tag, full_utc, iso_utc, relative_time, time_tag, utc_day
 
 HTMX_VERSION = "2.0.11"
+# htmx 2's Server-Sent Events extension (npm htmx-ext-sse), for live updates.
+HTMX_SSE_VERSION = "2.2.4"
 REMEMBERED_URLS = "webapp.remembered_urls"
 SIGNED_CSRF_TOKENS = "webapp.signed_csrf_tokens"
 REMEMBERED_URLS_MAX = 10_000
@@ -29,6 +31,9 @@ HTMX_CONFIG = {
     "allowScriptTags": False,
     "selfRequestsOnly": True,
     "defaultFocusScroll": False,
+    # Swapped-in content is processed in the swap itself, not 20 ms later: a form replaced by
+    # its error answer handles the very next submit (Enter pressed at once) with htmx, never natively.
+    "defaultSettleDelay": 0,
     "responseHandling": [
         {"code": "204", "swap": False},
         {"code": "[23]..", "swap": True},
@@ -69,6 +74,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         htmx_config=json.dumps(HTMX_CONFIG, separators=(",", ":")),
         htmx_version=HTMX_VERSION,
+        htmx_sse_version=HTMX_SSE_VERSION,
         bootstrap_version=BOOTSTRAP_VERSION,
         limits=LIMITS,
         url_for=remembered_url_for,

@@ -23,11 +23,17 @@ def live_viewer(statement: Select, **params) -> Row:
     """This request's live session and what `statement` (models.about_live_session) reads about
     it, in one query: the row, its viewer_id the signed-in user's. Without a live session, the
     app's unauthorized answer is raised, as login_required would give it."""
+    token = viewer_token()
+    row = UserSession.live_row(token, statement, params) if token is not None else None
+    if row is None:
+        abort(login_manager.unauthorized())
+    return row
+
+
+def viewer_token() -> str | None:
+    """The identifier of this request's session (live or not: live_row tells), if it has one."""
     token = session.get(FLASK_LOGIN_USER_KEY)
     if not isinstance(token, str) and current_user.is_authenticated:
         # A remember cookie alone: Flask-Login restored the session from it (its one query).
         token = current_user.session_token
-    row = UserSession.live_row(token, statement, params) if isinstance(token, str) else None
-    if row is None:
-        abort(login_manager.unauthorized())
-    return row
+    return token if isinstance(token, str) else None

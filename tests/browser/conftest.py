@@ -84,9 +84,10 @@ class LiveServer:
 
 
 @pytest.fixture
-def live_server(make_app):
-    """A live server with its own fresh database, CSRF on, a one-second badge poll."""
-    server = LiveServer(make_app(NOTIFICATION_POLL_SECONDS=1))
+def live_server(make_app, request):
+    """A live server with its own fresh database, CSRF on, a one-second badge poll; a test changes
+    its settings with @pytest.mark.parametrize("live_server", [{...}], indirect=True)."""
+    server = LiveServer(make_app(**{"NOTIFICATION_POLL_SECONDS": 1, **getattr(request, "param", {})}))
     server.start()
     yield server
     server.stop()
@@ -101,13 +102,15 @@ def new_page(browser, live_server):
         context = browser.new_context(java_script_enabled=javascript, base_url=live_server.url)
         context.set_default_timeout(10_000)
         contexts.append(context)
-        page = context.new_page()
+        context.on("page", watch)  # every tab of the context, also those a test opens itself
+        return context.new_page()
+
+    def watch(page):
         page.problems = []
         page.on("console", lambda message: message.type == "error" and page.problems.append(message.text))
         page.on("pageerror", lambda error: page.problems.append(str(error)))
         page.on("request", lambda request: request.url.startswith(live_server.url)
                 or page.problems.append(f"third-party request: {request.url}"))
-        return page
 
     yield open_page
     for context in contexts:

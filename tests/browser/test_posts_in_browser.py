@@ -37,6 +37,24 @@ def test_a_bad_post_shows_its_error_beside_the_field_in_place(new_page):
     expect(page.locator("#post-items li.post")).to_have_count(0)
 
 
+def test_a_form_swapped_in_handles_a_submit_at_once(new_page):
+    """The form an error answer swaps in is processed by htmx in the swap itself: a submit
+    a few milliseconds later (a key held down) goes through htmx, never natively."""
+    page = new_page()
+    register_and_login(page, "anna")
+    posts = []
+    page.on("request", lambda request: request.method == "POST" and posts.append(request.headers.get("hx-request")))
+    with no_page_load(page):
+        page.evaluate("""document.body.addEventListener("htmx:afterSwap", function () {
+            window.setTimeout(function () { document.getElementById("post-form").requestSubmit(); }, 5);
+        }, {once: true})""")
+        page.fill("textarea[name=post]", "x" * 141)
+        page.evaluate("document.getElementById('post-form').requestSubmit()")
+        expect(page.locator("#post-errors")).to_contain_text("140 characters or fewer")
+        page.wait_for_timeout(300)
+    assert posts == ["true", "true"]
+
+
 def test_register_log_in_and_post_with_javascript_off(new_page):
     page = new_page(javascript=False)
     register_and_login(page, "bruno")

@@ -57,7 +57,12 @@ def test_readme_screenshots(browser, live_server, tmp_path):
         page.goto("/messages/with/bob")
         expect(page.locator("li.new-divider")).to_have_count(1)
         shot(page, folder, "conversation")
-        expect(page.locator("#thread .day-separator")).to_have_count(2)  # yesterday and today
+        # One separator per local day the shown messages fall on (the demo spans one to three,
+        # by the hour the data was made).
+        days = page.evaluate("""new Set(Array.from(document.querySelectorAll('#thread .thread-message time.clock'))
+            .map(time => new Date(time.getAttribute('datetime')).toDateString())).size""")
+        assert days >= 1
+        expect(page.locator("#thread .day-separator")).to_have_count(days)
         page.goto("/messages/new")
         page.keyboard.type("b")
         expect(page.locator("#people-results [role=option]")).to_have_count(1)

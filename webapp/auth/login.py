@@ -37,6 +37,9 @@ def sign_out() -> None:
 
 def unauthorized():
     """Send a signed-out visitor to the login page; htmx gets 401 and HX-Redirect, never a swap."""
+    if request.accept_mimetypes.best == "text/event-stream":
+        # An EventSource follows no redirect to a page and has no page to return to.
+        return client_redirect(url_for("auth.login"), status=401)
     login_url = url_for("auth.login", next=current_page_path())
     if request.htmx:
         return client_redirect(login_url, status=401)

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..database import lock_for_writing
 from ..extensions import db
 from ..pagination import Cursor, Keyset, Listing, Page
-from ..signals import message_sent
+from ..signals import message_sent, read_moved
 from .common import BODY_MAX_LENGTH, UTCDateTime, capped_sum, utcnow
 from .users import User, named
 
@@ -129,6 +129,7 @@ class Participant(db.Model):
             .values(last_read_message_id=func.coalesce(cls.last_message_id, 0), unread_count=0)
         )
         db.session.commit()
+        read_moved.send(current_app._get_current_object(), user_id=user.id)
 
     @classmethod
     def inbox(cls, user: User) -> Listing:
@@ -192,6 +193,8 @@ class Participant(db.Model):
         moved = db.session.execute(mark_read(), {"side_id": self.id, "message_id": message_id,
                                                  "shown_after": shown_after}).rowcount
         db.session.commit()
+        if moved:
+            read_moved.send(current_app._get_current_object(), user_id=self.user_id)
         return bool(moved)
 
     def mark_shown(self, page: Page) -> bool:
@@ -226,6 +229,8 @@ class Participant(db.Model):
                     last_read_message_id=before, hidden=False)
         ).rowcount
         db.session.commit()
+        if changed:
+            read_moved.send(current_app._get_current_object(), user_id=self.user_id)
         return bool(changed)
 
     def hide(self) -> None:

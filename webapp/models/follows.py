@@ -38,6 +38,11 @@ class Follow(db.Model):
         return f"<Follow {self.follower_id} -> {self.followed_id}>"
 
     @classmethod
+    def follower_ids(cls, user_id: int) -> list[int]:
+        """The ids of everyone who follows `user_id` (a seek of the followers' index)."""
+        return list(db.session.scalars(select(cls.follower_id).where(cls.followed_id == user_id)))
+
+    @classmethod
     def start(cls, follower: User, followed_user: User) -> bool:
         """`follower` follows `followed_user`, counted on both, in one transaction; False when
         they did already (following twice is one follow, also when two requests race: the

@@ -6,12 +6,14 @@ from __future__ import annotations
 from datetime import datetime
 from functools import cache
 
+from flask import current_app
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, bindparam, case, delete, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, aliased, mapped_column
 
 from ..extensions import db
 from ..pagination import Keyset, Listing
+from ..signals import notifications_changed, read_moved
 from .comments import Comment
 from .common import UTCDateTime, capped_sum, utcnow
 from .posts import Post
@@ -53,7 +55,7 @@ class Notification(db.Model):
         """Tell each of `recipient_ids` (never the actor, nor one who turned the kind off) of an
         event, in the caller's transaction, and put each notification in its group; returns how
         many were stored. Once per event and recipient: a second time stores nothing."""
-        now, stored = utcnow(), 0
+        now, stored = utcnow(), []
         event_key, group_key = event_and_group_keys(kind, actor.id, post_id, comment_id, now)
         for recipient_id in recipient_ids:
             if recipient_id == actor.id:
@@ -64,8 +66,10 @@ class Notification(db.Model):
             }).scalar()
             if new_id is not None:
                 NotificationGroup.add(recipient_id, kind, group_key, new_id, actor.id, post_id, comment_id, now)
-                stored += 1
-        return stored
+                stored.append(recipient_id)
+        if stored:
+            notifications_changed.send(current_app._get_current_object(), recipient_ids=stored)
+        return len(stored)
 
     @classmethod
     def withdraw(cls, recipient_id: int, kind: str, actor_id: int) -> None:
@@ -74,6 +78,7 @@ class Notification(db.Model):
             cls.recipient_id == recipient_id, cls.event_key == f"{kind}:{actor_id}").returning(cls.group_key)).scalar()
         if gone is not None:
             NotificationGroup.refresh(recipient_id, gone)
+            notifications_changed.send(current_app._get_current_object(), recipient_ids=[recipient_id])
 
 
 def event_and_group_keys(kind: str, actor_id: int, post_id: int | None, comment_id: int | None,
@@ -177,6 +182,7 @@ class NotificationGroup(db.Model):
             .values(unread_count=0, read_through_id=cls.latest_notification_id)
             .execution_options(synchronize_session=False))
         db.session.commit()
+        read_moved.send(current_app._get_current_object(), user_id=user.id)
 
     @classmethod
     def mark_all_read(cls, user: User) -> None:
@@ -185,6 +191,7 @@ class NotificationGroup(db.Model):
                            .values(unread_count=0, read_through_id=cls.latest_notification_id)
                            .execution_options(synchronize_session=False))
         db.session.commit()
+        read_moved.send(current_app._get_current_object(), user_id=user.id)
 
 
 DIALECTS = {"postgresql": postgresql, "sqlite": sqlite}

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ..database import read_connection
 from ..extensions import db
+from ..signals import sessions_ended
 from .common import USER_AGENT_MAX_LENGTH, UTCDateTime, utcnow
 from .common import keep_counts, kept_counts
 from .conversations import unread_count_cap, unread_sum
@@ -76,6 +77,7 @@ class UserSession(db.Model):
         """Sign out one of `user`'s sessions; False if no such session of theirs exists."""
         ended = db.session.execute(delete(cls).where(cls.id == session_id, cls.user_id == user.id)).rowcount
         db.session.commit()
+        sessions_ended.send(current_app._get_current_object(), user_id=user.id)
         return bool(ended)
 
     @classmethod
@@ -83,6 +85,7 @@ class UserSession(db.Model):
         """Sign out every session of `user` but the current one; returns how many ended."""
         ended = db.session.execute(cls._others_of(user)).rowcount
         db.session.commit()
+        sessions_ended.send(current_app._get_current_object(), user_id=user.id)
         return ended
 
     @classmethod
@@ -91,6 +94,7 @@ class UserSession(db.Model):
         user.password_hash = password_hash
         db.session.execute(cls._others_of(user))
         db.session.commit()
+        sessions_ended.send(current_app._get_current_object(), user_id=user.id)
 
     @classmethod
     def _others_of(cls, user: User):
@@ -148,6 +152,7 @@ class UserSession(db.Model):
         """Sign this session out on the server."""
         db.session.execute(delete(UserSession).where(UserSession.id == self.id))
         db.session.commit()
+        sessions_ended.send(current_app._get_current_object(), user_id=self.user_id)
 
     @property
     def browser(self) -> str:
