@@ -4,6 +4,10 @@ The suite runs on a fresh SQLite file per test by default, and on PostgreSQL whe
 TEST_DATABASE_URL is set (the tables are then emptied between tests).
 """
 import os
+import shutil
+import socket
+import subprocess
+import time
 from contextlib import contextmanager
 
 import pytest
@@ -198,3 +202,45 @@ def sql_statements(app):
             event.remove(engine, "before_cursor_execute", before_execute)
 
     return record
+
+
+class RedisServer:
+    """A Redis server of the test's own, on a free port of 127.0.0.1, that the test can stop and start."""
+
+    def __init__(self):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process = None
+
+    def start(self):
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("redis-server did not start")
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(timeout=5)
+
+
+@pytest.fixture
+def own_redis():
+    """A Redis of the test's own (it may stop and start it); required in CI, where Redis is installed."""
+    if not shutil.which("redis-server"):
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail("redis-server is required in CI")
+        pytest.skip("redis-server is not installed")
+    server = RedisServer()
+    server.start()
+    yield server
+    if server.process.poll() is None:
+        server.stop()

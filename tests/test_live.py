@@ -1,9 +1,6 @@
 """Live updates: which doorbells each event rings (exactly the people concerned), the event stream
 (its headers, keep-alive, end with its session), and the brokers, in process and through Redis."""
 import os
-import shutil
-import socket
-import subprocess
 import time
 
 import pytest
@@ -302,45 +299,6 @@ def test_the_redis_broker_carries_doorbells_between_processes():
     worker_one.publish([7], "counts")
     assert mine.get(2) == "counts"
     assert theirs.get(0.2) is None
-
-
-class RedisServer:
-    """A Redis server of the test's own, on a free port of 127.0.0.1, that the test can stop and start."""
-
-    def __init__(self):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.process = None
-
-    def start(self):
-        self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("redis-server did not start")
-
-    def stop(self):
-        self.process.terminate()
-        self.process.wait(timeout=5)
-
-
-@pytest.fixture
-def own_redis():
-    if not shutil.which("redis-server"):
-        pytest.skip("redis-server is not installed")
-    server = RedisServer()
-    server.start()
-    yield server
-    if server.process.poll() is None:
-        server.stop()
 
 
 def test_a_redis_outage_ends_the_streams_and_push_resumes_when_it_returns(own_redis):

@@ -156,10 +156,14 @@ class RedisBroker(LocalBroker):
             return
         if self._listener is not None and not self._subscribed.is_set():
             return
-        try:
-            self._client.publish(self.channel, json.dumps({"to": user_ids, "doorbell": doorbell}))
-        except self._redis_errors as error:
-            log.warning("doorbell %r not published: Redis is unavailable (%s)", doorbell, error)
+        message = json.dumps({"to": user_ids, "doorbell": doorbell})
+        for attempt in (1, 2):  # a pooled connection from before a Redis restart fails once
+            try:
+                self._client.publish(self.channel, message)
+                return
+            except self._redis_errors as error:
+                if attempt == 2:
+                    log.warning("doorbell %r not published: Redis is unavailable (%s)", doorbell, error)
 
     def _start_listener(self) -> None:
         """Start the process's one listener thread, once."""
