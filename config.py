@@ -98,6 +98,22 @@ class Config:
     # Each registration costs a deliberately slow password hash: limit it too.
     REGISTER_RATE_LIMIT = "10 per hour"
     SEND_RATE_LIMIT = "30 per minute"
+    # Asking for a password reset link: per address asked for, and per client.
+    RESET_RATE_LIMIT = "5 per hour"
+
+    # Mail through SMTP when MAIL_SERVER is set; otherwise printed to the console and written
+    # under instance/mail/ (webapp/mail.py). A send never waits longer than the timeout.
+    MAIL_SERVER = None
+    MAIL_PORT = 25
+    MAIL_USE_TLS = False
+    MAIL_USE_SSL = False
+    MAIL_USERNAME = None
+    MAIL_PASSWORD = None
+    # None: "Microblog <no-reply@localhost>".
+    MAIL_DEFAULT_SENDER = None
+    MAIL_TIMEOUT_SECONDS = 10
+    # How long a link sent by mail (a password reset) works.
+    ACCOUNT_TOKEN_SECONDS = 3600
 
 
 class TestConfig(Config):
@@ -152,6 +168,16 @@ ENVIRONMENT = {
     "LOGIN_RATE_LIMIT": ["LOGIN_RATE_LIMIT"],
     "REGISTER_RATE_LIMIT": ["REGISTER_RATE_LIMIT"],
     "SEND_RATE_LIMIT": ["SEND_RATE_LIMIT"],
+    "RESET_RATE_LIMIT": ["RESET_RATE_LIMIT"],
+    "MAIL_SERVER": ["MAIL_SERVER"],
+    "MAIL_PORT": ["MAIL_PORT"],
+    "MAIL_USE_TLS": ["MAIL_USE_TLS"],
+    "MAIL_USE_SSL": ["MAIL_USE_SSL"],
+    "MAIL_USERNAME": ["MAIL_USERNAME"],
+    "MAIL_PASSWORD": ["MAIL_PASSWORD"],
+    "MAIL_DEFAULT_SENDER": ["MAIL_DEFAULT_SENDER"],
+    "MAIL_TIMEOUT_SECONDS": ["MAIL_TIMEOUT_SECONDS"],
+    "ACCOUNT_TOKEN_SECONDS": ["ACCOUNT_TOKEN_SECONDS"],
 }
 
 YES = {"1", "true", "yes", "on"}

@@ -4,7 +4,8 @@ every figure a ratio to the floor of the stack measured in the same run.
 Run with `make bench` or `.venv/bin/python bench/run.py --seconds 3`; see bench/README.md.
 Traffic goes only to 127.0.0.1; every load is bounded in time; the server is always stopped.
 The pieces: seed.py (the data), server.py (gunicorn and /proc), wsgi.py (the app and the floors),
-wrk.py (the load), client.py (logging in, reading links), report.py (ratios, targets, memory).
+wrk.py (the load), client.py (logging in, reading links), report.py (ratios, targets, memory),
+streams.py (live updates: idle streams held by a gevent worker, their CPU, push latency).
 """
 from __future__ import annotations
 
@@ -29,6 +30,8 @@ from report import (
 )
 from databases import throwaway_database
 from seed import Seed, migrate, seed, server_environment, settings
+from streams import add_arguments as add_stream_arguments
+from streams import run_streams
 from server import (
     ROOT,
     cpu_seconds,
@@ -72,6 +75,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--postgresql", default=os.environ.get("BENCH_DATABASE_URL"),
                         help="also run on a new database of this PostgreSQL server, dropped at the end "
                              "(default: $BENCH_DATABASE_URL; its role must be allowed to create databases)")
+    add_stream_arguments(parser)
     args = parser.parse_args(argv)
     positive = (args.seconds, args.repeat, args.connections, args.workers, args.messages, args.unread,
                 args.conversations, args.posts, args.people, args.follows, args.comments, args.notifications)
@@ -266,6 +270,8 @@ def main(argv: list[str] | None = None) -> int:
             print_database(runs[-1])
         if len(runs) == 2:
             print_cross_database(*runs)
+        if args.streams:
+            run_streams(args, workdir)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     wrong = sum(len(run.problems) + sum(f["errors"] for r in run.rounds for f in r.values()) for run in runs)

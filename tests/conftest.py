@@ -54,9 +54,11 @@ def reset_database() -> None:
 
 
 @pytest.fixture
-def make_app(tmp_path):
+def make_app(tmp_path, monkeypatch):
     """Build apps on this test's one fresh database, TestConfig plus `overrides`; all are closed
-    at the end. The database is emptied once, when the first app is made."""
+    at the end. The database is emptied once, when the first app is made. Their instance folder
+    (where mail is kept by default) is the test's own."""
+    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "instance"))
     apps = []
 
     def make(**overrides):

@@ -6,7 +6,7 @@ from flask import Flask
 
 from config import Config, from_environment
 
-from . import activity, cli, database, doorbells, errors, security, templating
+from . import activity, cli, database, doorbells, errors, mail, security, templating
 from .auth import login
 from .auth.routes import bp as auth_bp
 from .extensions import csrf, limiter
@@ -35,7 +35,7 @@ def create_app(config: type | Mapping | None = None, /, **overrides) -> Flask:
     app.jinja_environment = templating.AppEnvironment
     load_config(app, config, overrides)
     csrf.init_app(app)
-    for module in (security, database, login, templating, errors, activity, cli, doorbells,
+    for module in (security, database, login, templating, errors, activity, cli, doorbells, mail,
                    notification_subscribers, live_subscribers):
         module.init_app(app)
     limiter.init_app(app)

@@ -1,5 +1,8 @@
-"""Security in one place: the secret key, the headers, trusted proxies, safe redirects, rate limits."""
+"""Security in one place: the secret key, the headers, trusted proxies, safe redirects, rate limits,
+and secrets kept out of the request log."""
+import logging
 import os
+import re
 import secrets
 from typing import Callable
 from urllib.parse import urlsplit
@@ -34,6 +37,20 @@ def init_app(app: Flask) -> None:
     hops = app.config["TRUSTED_PROXY_COUNT"]
     if hops:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    logging.getLogger("werkzeug").addFilter(redact_link_tokens)  # the development server's request log
+
+
+# A link's token in a path (a password reset), which a request log must not keep.
+TOKEN_IN_PATH = re.compile(r"(/auth/reset-password/)[^\s?\"]+")
+
+
+def redact_link_tokens(record: logging.LogRecord) -> bool:
+    """Rewrite a log line that carries a link's token with the token left out (and keep the line)."""
+    message = record.getMessage()
+    redacted = TOKEN_IN_PATH.sub(r"\1[redacted]", message)
+    if redacted != message:
+        record.msg, record.args = redacted, ()
+    return True
 
 
 def instance_secret_key(app: Flask) -> str:

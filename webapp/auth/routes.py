@@ -1,15 +1,20 @@
-"""Register, log in, log out."""
-from flask import Blueprint, abort, flash, redirect, request, url_for
+"""Register, log in, log out, where you're signed in, and a forgotten password."""
+from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
 from ..extensions import db, limiter
 from ..forms import commit_or_report_taken
 from ..htmx import client_redirect, form_succeeded, render, render_form
-from ..models import User, UserSession
+from ..mail import compose, send_after_response
+from ..models import EMAIL_MAX_LENGTH, RESET_PASSWORD, AccountToken, User, UserSession
 from ..passwords import hash_password, needs_rehash, spend_verification_time, verify_password
 from ..security import configured_limit, safe_next
-from .forms import LoginForm, RegistrationForm
+from .forms import LoginForm, RegistrationForm, ResetPasswordForm, ResetRequestForm
 from .login import sign_in, sign_out
+
+# What anyone who asks for a reset link is told, whether or not the address has an account.
+RESET_SENT = ("If an account uses that address, a link to choose a new password is on its way to it. "
+              "It works once, within an hour.")
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
@@ -102,3 +107,43 @@ def render_sessions(notice: str | None = None):
         return form_succeeded(notice, url_for("auth.sessions"))
     return render("auth/sessions.html", "auth/_sessions.html", sessions=UserSession.list_for(current_user),
                   current=current_user.current_session, notice=notice)
+
+
+def reset_address_key() -> str:
+    """What the per-address limit on reset links counts: the address asked for, as the form reads it."""
+    return "reset:" + request.form.get("email", "").strip().lower()[:EMAIL_MAX_LENGTH]
+
+
+@bp.route("/reset-password", methods=["GET", "POST"])
+@limiter.limit(configured_limit("RESET_RATE_LIMIT"), methods=["POST"])
+@limiter.limit(configured_limit("RESET_RATE_LIMIT"), methods=["POST"], key_func=reset_address_key)
+def reset_password_request():
+    """Mail a reset link to an address that has an account; the same answer, as fast, for any
+    address (the mail goes out after the answer), so no one learns which addresses have one."""
+    form = ResetRequestForm()
+    if not form.validate_on_submit():
+        return render_form(form, "auth/reset_request.html")
+    response = form_succeeded(RESET_SENT, url_for("auth.login"))
+    user = User.by_email(form.email.data)
+    if user is not None:
+        token = AccountToken.issue(user, RESET_PASSWORD)
+        minutes = current_app.config["ACCOUNT_TOKEN_SECONDS"] // 60
+        message = compose(user.email, "Choose a new password", "reset_password", user=user, minutes=minutes,
+                          url=url_for("auth.reset_password", token=token, _external=True))
+        send_after_response(response, message)
+    return response
+
+
+@bp.route("/reset-password/<token>", methods=["GET", "POST"])
+def reset_password(token):
+    """Choose a new password through a live link: every session of the account ends, the link
+    dies, and this browser is signed in. A used, expired or forged link says so and offers a new one."""
+    user = AccountToken.holder(token, RESET_PASSWORD)
+    if user is None:
+        return render("auth/reset_request.html", status=400, form=ResetRequestForm(formdata=None), invalid_link=True)
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        UserSession.reset_password(user, hash_password(form.password.data))
+        sign_in(user, remember=False)
+        return form_succeeded("Your new password is set, and you are signed in.", url_for("posts.index"))
+    return render_form(form, "auth/reset_password.html")

@@ -1,6 +1,9 @@
 """What every area of the domain shares: its limits, the clock, timestamps that are always UTC,
-text compared byte by byte, and the navbar's unread counts (their capped sums, kept per request)."""
+text compared byte by byte, secret tokens kept as digests, and the navbar's unread counts (their
+capped sums, kept per request)."""
+import hashlib
 import re
+import secrets
 from datetime import datetime, timezone
 
 from sqlalchemy import DateTime, Integer, String, bindparam, event, func, select
@@ -21,6 +24,18 @@ PASSWORD_MIN_LENGTH, PASSWORD_MAX_LENGTH = 8, 256
 BODY_MAX_LENGTH = 140
 ABOUT_ME_MAX_LENGTH = 280
 USER_AGENT_MAX_LENGTH = 256
+# A secret the app hands out (a session identifier, a link's token): 32 random bytes, URL-safe.
+TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{43}")
+
+
+def new_token() -> str:
+    """A new secret token (TOKEN_PATTERN)."""
+    return secrets.token_urlsafe(32)
+
+
+def token_digest(token: str) -> str:
+    """What the database keeps of a token: its SHA-256, so a leaked table signs nobody in."""
+    return hashlib.sha256(token.encode("ascii")).hexdigest()
 
 
 def utcnow() -> datetime:

@@ -2,9 +2,6 @@
 together with what a poll or a card shows."""
 from __future__ import annotations
 
-import hashlib
-import re
-import secrets
 from datetime import datetime, timedelta
 from functools import cache
 
@@ -16,21 +13,18 @@ from sqlalchemy.orm import Mapped, mapped_column
 from ..database import read_connection
 from ..extensions import db
 from ..signals import sessions_ended
-from .common import USER_AGENT_MAX_LENGTH, UTCDateTime, utcnow
+from .common import TOKEN_PATTERN, USER_AGENT_MAX_LENGTH, UTCDateTime, new_token, token_digest, utcnow
 from .common import keep_counts, kept_counts
 from .conversations import unread_count_cap, unread_sum
 from .follows import Follow, by_followed
 from .posts import Post
+from .tokens import AccountToken
 from .notifications import notification_sum
 from .users import User, named
 
 
-SESSION_TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{43}")
-
-
-def token_digest(token: str) -> str:
-    """What the database keeps of a session identifier: its SHA-256, so a leaked table signs nobody in."""
-    return hashlib.sha256(token.encode("ascii")).hexdigest()
+# A session identifier is a token of the common shape.
+SESSION_TOKEN_PATTERN = TOKEN_PATTERN
 
 
 class UserSession(db.Model):
@@ -59,7 +53,7 @@ class UserSession(db.Model):
         """Open a new session for `user` (a fresh identifier at every login: no fixation), purge
         expired ones on the way, and return the identifier for the cookies."""
         cls.purge_expired()
-        token = secrets.token_urlsafe(32)
+        token = new_token()
         record = cls(user_id=user.id, token_hash=token_digest(token), user_agent=user_agent[:USER_AGENT_MAX_LENGTH])
         db.session.add(record)
         db.session.commit()
@@ -90,9 +84,22 @@ class UserSession(db.Model):
 
     @classmethod
     def change_password(cls, user: User, password_hash: str) -> None:
-        """Store `user`'s new password hash and end every other session of theirs, in one transaction."""
+        """Store `user`'s new password hash, end every other session of theirs and void the reset
+        links sent to them, in one transaction."""
         user.password_hash = password_hash
         db.session.execute(cls._others_of(user))
+        db.session.execute(AccountToken.voided(user))
+        db.session.commit()
+        sessions_ended.send(current_app._get_current_object(), user_id=user.id)
+
+    @classmethod
+    def reset_password(cls, user: User, password_hash: str) -> None:
+        """Set `user`'s new password through a reset link: every session of theirs ends (the
+        browser that used the link then signs in anew) and every reset link of theirs dies, in one
+        transaction."""
+        user.password_hash = password_hash
+        db.session.execute(delete(cls).where(cls.user_id == user.id))
+        db.session.execute(AccountToken.voided(user))
         db.session.commit()
         sessions_ended.send(current_app._get_current_object(), user_id=user.id)
 

@@ -1,0 +1,227 @@
+"""Accounts a person can recover: a password reset link by e-mail, through a real SMTP server
+(aiosmtpd, started by a fixture) and through the console backend of the embedded default."""
+import email
+import logging
+import re
+import socket
+import time
+from datetime import timedelta
+from email import policy
+from pathlib import Path
+
+import pytest
+from sqlalchemy import update
+
+from webapp.extensions import db
+from webapp.models import AccountToken, utcnow
+from webapp.security import redact_link_tokens
+
+from .conftest import PASSWORD, seed_user, soup
+
+NEW_PASSWORD = "a brand new password"
+LINK = re.compile(r"http://localhost/auth/reset-password/([A-Za-z0-9_-]{43})")
+
+
+class Inbox:
+    """What the SMTP server received: each message parsed, with its envelope's recipients."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        message = email.message_from_bytes(envelope.content, policy=policy.default)
+        self.messages.append((envelope.rcpt_tos, message))
+        return "250 OK"
+
+    def wait(self, count: int, seconds: float = 3.0) -> list:
+        deadline = time.monotonic() + seconds
+        while len(self.messages) < count and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return self.messages
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def smtp():
+    """A real SMTP server on a free port of 127.0.0.1, for this test."""
+    from aiosmtpd.controller import Controller
+
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    inbox.port = controller.port
+    yield inbox
+    controller.stop()
+
+
+@pytest.fixture
+def mail_app(make_app, smtp):
+    """The app sending through the test's SMTP server; alice exists."""
+    app = make_app(WTF_CSRF_ENABLED=False, MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp.port)
+    seed_user(app, "alice")
+    return app
+
+
+def ask_for_a_link(client, address):
+    """POST the reset form; closed, as a WSGI server closes every answer (the mail goes out then)."""
+    response = client.post("/auth/reset-password", data={"email": address})
+    response.get_data()
+    response.close()
+    return response
+
+
+def link_in(message) -> str:
+    """The reset link of a mail: the same one in its plain-text and HTML parts."""
+    text = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    links = LINK.findall(text)
+    assert len(links) == 1 and LINK.findall(html) == links
+    return f"/auth/reset-password/{links[0]}"
+
+
+def signed_in(client) -> bool:
+    return client.get("/edit-profile").status_code == 200
+
+
+def test_a_known_address_gets_a_link_that_works_once(mail_app, smtp):
+    client = mail_app.test_client()
+    response = ask_for_a_link(client, "  Alice@Example.org ")
+    assert response.status_code == 303 and response.headers["Location"] == "/auth/login"
+    [(recipients, message)] = smtp.wait(1)
+    assert recipients == ["alice@example.org"] and message["To"] == "alice@example.org"
+    assert message["Subject"] == "Choose a new password"
+    link = link_in(message)
+
+    assert client.get(link).status_code == 200
+    response = client.post(link, data={"password": NEW_PASSWORD, "password2": NEW_PASSWORD})
+    assert response.status_code == 303 and response.headers["Location"] == "/"
+    assert signed_in(client)  # this browser is signed in
+    page = soup(client.get(link))  # used: it says so and offers a new one
+    assert "does not work any more" in page.select_one("h1").get_text()
+    assert page.select_one("form input[name=email]") is not None
+    assert client.post(link, data={"password": "another one!", "password2": "another one!"}).status_code == 400
+
+    other = mail_app.test_client()
+    assert other.post("/auth/login", data={"username": "alice", "password": PASSWORD}).status_code == 422
+    assert other.post("/auth/login", data={"username": "alice", "password": NEW_PASSWORD}).status_code == 303
+
+
+def test_an_unknown_address_gets_the_same_answer_and_no_mail(mail_app, smtp):
+    known, unknown = mail_app.test_client(), mail_app.test_client()
+    first = ask_for_a_link(known, "alice@example.org")
+    second = ask_for_a_link(unknown, "nobody@example.org")
+    assert (first.status_code, first.headers["Location"]) == (second.status_code, second.headers["Location"])
+    notice = [soup(client.get("/auth/login")).select_one("#alerts").get_text() for client in (known, unknown)]
+    assert notice[0] == notice[1] and "on its way" in notice[0]
+    assert len(smtp.wait(2, seconds=1)) == 1
+
+
+def test_a_reset_ends_every_session_of_the_account(mail_app, smtp):
+    phone = mail_app.test_client()
+    phone.post("/auth/login", data={"username": "alice", "password": PASSWORD})
+    assert signed_in(phone)
+    client = mail_app.test_client()
+    ask_for_a_link(client, "alice@example.org")
+    link = link_in(smtp.wait(1)[0][1])
+    client.post(link, data={"password": NEW_PASSWORD, "password2": NEW_PASSWORD})
+    assert not signed_in(phone)
+
+
+@pytest.mark.parametrize("token", ["x", "a" * 43, "a" * 44, "%00", "..%2F..%2Fetc"])
+def test_a_forged_or_truncated_link_is_a_clear_page(mail_app, token):
+    response = mail_app.test_client().get(f"/auth/reset-password/{token}")
+    assert response.status_code in (400, 404)
+    if response.status_code == 400:
+        assert "does not work any more" in soup(response).select_one("h1").get_text()
+
+
+def test_a_link_expires_within_the_hour(mail_app, smtp):
+    client = mail_app.test_client()
+    ask_for_a_link(client, "alice@example.org")
+    link = link_in(smtp.wait(1)[0][1])
+    with mail_app.app_context():
+        db.session.execute(update(AccountToken).values(created_at=utcnow() - timedelta(minutes=61)))
+        db.session.commit()
+    assert client.get(link).status_code == 400
+
+
+def test_a_truncated_link_of_a_real_token_does_not_work(mail_app, smtp):
+    client = mail_app.test_client()
+    ask_for_a_link(client, "alice@example.org")
+    link = link_in(smtp.wait(1)[0][1])
+    assert client.get(link[:-1]).status_code == 400
+
+
+def test_changing_the_password_voids_the_links_sent(mail_app, smtp):
+    client = mail_app.test_client()
+    ask_for_a_link(client, "alice@example.org")
+    link = link_in(smtp.wait(1)[0][1])
+    client.post("/auth/login", data={"username": "alice", "password": PASSWORD})
+    client.post("/edit-profile/password", data={
+        "current_password": PASSWORD, "new_password": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+    assert mail_app.test_client().get(link).status_code == 400
+
+
+def test_only_a_digest_of_the_link_is_stored(mail_app, smtp):
+    ask_for_a_link(mail_app.test_client(), "alice@example.org")
+    token = link_in(smtp.wait(1)[0][1]).rsplit("/", 1)[1]
+    with mail_app.app_context():
+        stored = db.session.scalar(db.select(AccountToken.token_hash))
+    assert token not in stored and len(stored) == 64
+
+
+def test_a_bad_address_is_an_error_beside_the_field(mail_app, smtp):
+    response = ask_for_a_link(mail_app.test_client(), "not an address")
+    assert response.status_code == 422
+    assert "valid e-mail address" in soup(response).select_one("#email-errors").get_text()
+    assert smtp.wait(1, seconds=0.3) == []
+
+
+def test_asking_is_rate_limited_per_address_and_per_client(make_app, smtp):
+    app = make_app(WTF_CSRF_ENABLED=False, MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp.port,
+                   RATELIMIT_ENABLED=True, RESET_RATE_LIMIT="2 per hour")
+    seed_user(app, "alice")
+    client = app.test_client()
+    assert [ask_for_a_link(client, "alice@example.org").status_code for _ in range(3)] == [303, 303, 429]
+    other = app.test_client()
+    other.environ_base["REMOTE_ADDR"] = "10.0.0.2"  # another client
+    assert ask_for_a_link(other, "alice@example.org").status_code == 429  # the address has had its two
+    assert ask_for_a_link(other, "someone@example.org").status_code == 303
+
+
+def test_a_mail_server_that_is_down_is_logged_without_the_address_or_link(make_app, caplog):
+    app = make_app(WTF_CSRF_ENABLED=False, MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port(), MAIL_TIMEOUT_SECONDS=2)
+    seed_user(app, "alice")
+    with caplog.at_level(logging.ERROR, logger="webapp.mail"):
+        response = ask_for_a_link(app.test_client(), "alice@example.org")
+    assert response.status_code == 303
+    assert [record.getMessage() for record in caplog.records] == [
+        "a mail (Choose a new password) could not be sent: ConnectionRefusedError"]
+
+
+def test_the_embedded_default_prints_the_mail_and_keeps_it_under_instance(make_app, capsys):
+    app = make_app(WTF_CSRF_ENABLED=False)
+    seed_user(app, "alice")
+    ask_for_a_link(app.test_client(), "alice@example.org")
+    printed = capsys.readouterr().out
+    assert "mail to alice@example.org: Choose a new password" in printed and LINK.search(printed)
+    [kept] = list((Path(app.instance_path) / "mail").glob("*.eml"))
+    message = email.message_from_bytes(kept.read_bytes(), policy=policy.default)
+    assert message["To"] == "alice@example.org" and link_in(message)
+
+
+def test_a_reset_link_never_reaches_the_request_log():
+    record = logging.LogRecord("werkzeug", logging.INFO, __file__, 1, '%s - - "%s" %s',
+                               ("127.0.0.1", "GET /auth/reset-password/" + "a" * 43 + " HTTP/1.1", "200"), None)
+    assert redact_link_tokens(record)
+    assert record.getMessage() == '127.0.0.1 - - "GET /auth/reset-password/[redacted] HTTP/1.1" 200'
+
+
+def test_the_login_page_offers_the_way_back_in(client):
+    link = soup(client.get("/auth/login")).find("a", string="Forgot your password?")
+    assert link["href"] == "/auth/reset-password"
