@@ -100,6 +100,8 @@ class Config:
     SEND_RATE_LIMIT = "30 per minute"
     # Asking for a password reset link: per address asked for, and per client.
     RESET_RATE_LIMIT = "5 per hour"
+    # Sending the confirmation link of one's address again, per person.
+    CONFIRM_RATE_LIMIT = "5 per hour"
 
     # Mail through SMTP when MAIL_SERVER is set; otherwise printed to the console and written
     # under instance/mail/ (webapp/mail.py). A send never waits longer than the timeout.
@@ -169,6 +171,7 @@ ENVIRONMENT = {
     "REGISTER_RATE_LIMIT": ["REGISTER_RATE_LIMIT"],
     "SEND_RATE_LIMIT": ["SEND_RATE_LIMIT"],
     "RESET_RATE_LIMIT": ["RESET_RATE_LIMIT"],
+    "CONFIRM_RATE_LIMIT": ["CONFIRM_RATE_LIMIT"],
     "MAIL_SERVER": ["MAIL_SERVER"],
     "MAIL_PORT": ["MAIL_PORT"],
     "MAIL_USE_TLS": ["MAIL_USE_TLS"],

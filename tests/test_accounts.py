@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import update
 
 from webapp.extensions import db
-from webapp.models import AccountToken, utcnow
+from webapp.models import AccountToken, User, utcnow
 from webapp.security import redact_link_tokens
 
 from .conftest import PASSWORD, seed_user, soup
@@ -225,3 +225,134 @@ def test_a_reset_link_never_reaches_the_request_log():
 def test_the_login_page_offers_the_way_back_in(client):
     link = soup(client.get("/auth/login")).find("a", string="Forgot your password?")
     assert link["href"] == "/auth/reset-password"
+
+
+# ---- Registering signs in; an address counts once confirmed ------------------------------------
+
+CONFIRM_LINK = re.compile(r"http://localhost(/auth/verify/[A-Za-z0-9_-]{43})")
+
+
+def post_closed(client, path, data):
+    """POST a form; closed, as a WSGI server closes every answer (a mail goes out then)."""
+    response = client.post(path, data=data)
+    response.get_data()
+    response.close()
+    return response
+
+
+def register(client, username, address):
+    return post_closed(client, "/auth/register", {"username": username, "email": address,
+                                                  "password": PASSWORD, "password2": PASSWORD})
+
+
+def confirm_link_in(message) -> str:
+    text, html = message.get_body(("plain",)).get_content(), message.get_body(("html",)).get_content()
+    links = CONFIRM_LINK.findall(text)
+    assert len(links) == 1 and CONFIRM_LINK.findall(html) == links
+    return links[0]
+
+
+def addresses(app, username):
+    """The person's confirmed address and the one waiting for confirmation."""
+    with app.app_context():
+        user = User.by_username(username)
+        return user.confirmed_email, AccountToken.address_waiting(user)
+
+
+def test_registering_signs_in_and_the_link_confirms_the_address(mail_app, smtp):
+    client = mail_app.test_client()
+    response = register(client, "carol", "Carol@Example.org")
+    assert response.status_code == 303 and response.headers["Location"] == "/"
+    assert signed_in(client)
+    assert addresses(mail_app, "carol") == (None, "carol@example.org")
+    page = soup(client.get("/edit-profile"))
+    assert "carol@example.org is waiting for confirmation" in " ".join(page.select_one("#email-heading").parent.get_text().split())
+    [(recipients, message)] = smtp.wait(1)
+    assert recipients == ["carol@example.org"] and message["Subject"] == "Confirm your e-mail address"
+    link = confirm_link_in(message)
+    response = client.get(link)
+    assert response.status_code == 303 and response.headers["Location"] == "/edit-profile"
+    assert addresses(mail_app, "carol") == ("carol@example.org", None)
+    assert client.get(link).status_code == 400  # once
+    ask_for_a_link(mail_app.test_client(), "carol@example.org")  # a confirmed address can reset
+    assert smtp.wait(2)[1][1]["Subject"] == "Choose a new password"
+
+
+def test_registering_with_a_taken_address_tells_its_owner_and_nobody_else(mail_app, smtp):
+    taken, free = mail_app.test_client(), mail_app.test_client()
+    first = register(taken, "mallory", "alice@example.org")
+    second = register(free, "dave", "dave@example.org")
+    assert (first.status_code, first.headers["Location"]) == (second.status_code, second.headers["Location"])
+    assert addresses(mail_app, "mallory") == (None, "alice@example.org")  # the settings look alike too
+    mails = {recipients[0]: message for recipients, message in smtp.wait(2)}
+    assert set(mails) == {"alice@example.org", "dave@example.org"}
+    warning = mails["alice@example.org"]
+    assert warning["Subject"] == "Someone tried to use your address"
+    assert not CONFIRM_LINK.search(warning.get_body(("plain",)).get_content())
+    assert "alice" in warning.get_body(("plain",)).get_content()
+    assert addresses(mail_app, "alice")[0] == "alice@example.org"  # still hers
+
+
+def test_an_address_confirmed_by_another_account_first_cannot_be_confirmed(mail_app, smtp):
+    one, two = mail_app.test_client(), mail_app.test_client()
+    register(one, "erin", "shared@example.org")
+    register(two, "frank", "shared@example.org")
+    first, second = (confirm_link_in(message) for _, message in smtp.wait(2))  # free when each asked
+    assert one.get(first).status_code == 303
+    assert two.get(second).status_code == 400  # the address is erin's now
+    assert addresses(mail_app, "frank")[0] is None
+
+
+def test_the_link_can_be_sent_again_and_only_the_new_one_works(mail_app, smtp):
+    client = mail_app.test_client()
+    register(client, "carol", "carol@example.org")
+    old = confirm_link_in(smtp.wait(1)[0][1])
+    response = post_closed(client, "/auth/verify/resend", {})
+    assert response.status_code == 303
+    new = confirm_link_in(smtp.wait(2)[1][1])
+    assert old != new and client.get(old).status_code == 400
+    assert client.get(new).status_code == 303
+
+
+def test_sending_the_link_again_is_rate_limited(make_app, smtp):
+    app = make_app(WTF_CSRF_ENABLED=False, MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp.port,
+                   RATELIMIT_ENABLED=True, CONFIRM_RATE_LIMIT="1 per hour")
+    client = app.test_client()
+    register(client, "carol", "carol@example.org")
+    assert [post_closed(client, "/auth/verify/resend", {}).status_code for _ in range(2)] == [303, 429]
+
+
+def test_changing_the_address_asks_the_password_and_takes_effect_once_confirmed(mail_app, smtp):
+    client = mail_app.test_client()
+    client.post("/auth/login", data={"username": "alice", "password": PASSWORD})
+    wrong = post_closed(client, "/edit-profile/email", {"email": "new@example.org", "password": "not it"})
+    assert wrong.status_code == 422
+    assert "not your password" in soup(wrong).select_one("#password-errors").get_text()
+    assert smtp.wait(1, seconds=0.3) == []
+    response = post_closed(client, "/edit-profile/email", {"email": "new@example.org", "password": PASSWORD})
+    assert response.status_code == 303
+    assert addresses(mail_app, "alice") == ("alice@example.org", "new@example.org")  # not yet
+    [(recipients, message)] = smtp.wait(1)
+    assert recipients == ["new@example.org"]
+    client.get(confirm_link_in(message))
+    assert addresses(mail_app, "alice") == ("new@example.org", None)
+
+
+@pytest.mark.parametrize("address", ["x@unconfirmed.invalid", "x@localhost"])
+def test_a_reserved_domain_is_refused(mail_app, address):
+    response = register(mail_app.test_client(), "carol", address)
+    assert response.status_code == 422
+
+
+def test_an_unconfirmed_address_gets_no_reset_link(mail_app, smtp):
+    register(mail_app.test_client(), "carol", "carol@example.org")
+    smtp.wait(1)
+    ask_for_a_link(mail_app.test_client(), "carol@example.org")
+    assert len(smtp.wait(2, seconds=0.5)) == 1  # only the confirmation
+
+
+@pytest.mark.parametrize("token", ["x", "a" * 43])
+def test_a_forged_confirmation_link_is_a_clear_page(client, token):
+    response = client.get(f"/auth/verify/{token}")
+    assert response.status_code == 400
+    assert "does not work any more" in soup(response).select_one("h1").get_text()

@@ -46,8 +46,8 @@ def sick_app(make_app, proxy):
                    DATABASE_POOL_TIMEOUT_SECONDS=1)
     client = app.test_client()
     for name in ("alice", "bob"):
-        client.post("/auth/register", data={"username": name, "email": f"{name}@example.org",
-                                            "password": PASSWORD, "password2": PASSWORD})
+        app.test_client().post("/auth/register", data={"username": name, "email": f"{name}@example.org",
+                                                       "password": PASSWORD, "password2": PASSWORD})
     client.post("/auth/login", data={"username": "alice", "password": PASSWORD})
     assert client.get("/").status_code == 200
     return app, client

@@ -200,8 +200,8 @@ def test_sending_is_rate_limited_per_user(make_app):
     limiter.reset()
     client = app.test_client()
     for name in ("alice", "bob"):
-        client.post("/auth/register", data={"username": name, "email": f"{name}@example.org",
-                                            "password": PASSWORD, "password2": PASSWORD})
+        app.test_client().post("/auth/register", data={"username": name, "email": f"{name}@example.org",
+                                                       "password": PASSWORD, "password2": PASSWORD})
     client.post("/auth/login", data={"username": "alice", "password": PASSWORD})
     statuses = [client.post("/send-message/bob", data={"message": f"m{i}"}, headers=HTMX).status_code
                 for i in range(3)]

@@ -21,9 +21,10 @@ def csrf_client(make_app):
     app = make_app()
     client = app.test_client()
     for name in ("alice", "bob"):
-        token = csrf_token(client.get("/auth/register"))
-        client.post("/auth/register", data={"username": name, "email": f"{name}@example.org", "password": PASSWORD,
-                                            "password2": PASSWORD, "csrf_token": token})
+        registrar = app.test_client()  # registering signs in: each person in a browser of their own
+        token = csrf_token(registrar.get("/auth/register"))
+        registrar.post("/auth/register", data={"username": name, "email": f"{name}@example.org",
+                                               "password": PASSWORD, "password2": PASSWORD, "csrf_token": token})
     token = csrf_token(client.get("/auth/login"))
     client.post("/auth/login", data={"username": "alice", "password": PASSWORD, "csrf_token": token})
     return client
@@ -114,8 +115,8 @@ def test_production_cookies_are_secure(make_app):
     assert "Secure" in response.headers["Set-Cookie"]
     assert "max-age" in response.headers["Strict-Transport-Security"]
     app.config["WTF_CSRF_ENABLED"] = False
-    client.post("/auth/register", data={"username": "sam", "email": "sam@example.org",
-                                        "password": PASSWORD, "password2": PASSWORD})
+    app.test_client().post("/auth/register", data={"username": "sam", "email": "sam@example.org",
+                                                   "password": PASSWORD, "password2": PASSWORD})
     login = client.post("/auth/login", data={"username": "sam", "password": PASSWORD, "remember_me": "y"})
     cookies = login.headers.getlist("Set-Cookie")
     assert any(c.startswith("remember_token=") and "Secure" in c for c in cookies), cookies

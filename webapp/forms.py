@@ -3,19 +3,20 @@ from flask import abort, request
 from flask_wtf import FlaskForm
 from flask_wtf.form import _Auto
 from sqlalchemy.exc import IntegrityError
-from wtforms import PasswordField, StringField, TextAreaField
-from wtforms.validators import DataRequired, EqualTo, Length, Regexp
+from wtforms import EmailField, PasswordField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Regexp
 
 from .extensions import db
 from .models import (
     BODY_MAX_LENGTH,
+    EMAIL_MAX_LENGTH,
     PASSWORD_MAX_LENGTH,
     PASSWORD_MIN_LENGTH,
     USERNAME_CHARACTERS,
     USERNAME_MAX_LENGTH,
     USERNAME_MIN_LENGTH,
 )
-from .validators import no_control_characters, strip_whitespace
+from .validators import lowercase, no_control_characters, strip_whitespace
 
 
 # What a browser sends a form as, with or without htmx.
@@ -50,6 +51,16 @@ def username_field(label: str = "Username") -> StringField:
             Length(min=USERNAME_MIN_LENGTH, max=USERNAME_MAX_LENGTH),
             Regexp(f"^[{USERNAME_CHARACTERS}]+\\Z", message="Use only letters, digits, dots, dashes and underscores."),
         ],
+    )
+
+
+def email_field(label: str = "Email") -> EmailField:
+    """An e-mail address: trimmed, lowercased, at most EMAIL_MAX_LENGTH, well formed."""
+    return EmailField(
+        label,
+        filters=[strip_whitespace, lowercase],
+        validators=[DataRequired(), Length(max=EMAIL_MAX_LENGTH), no_control_characters,
+                    Email(message="Please enter a valid e-mail address.")],
     )
 
 
@@ -88,5 +99,5 @@ def commit_or_report_taken(form: FlaskForm) -> bool:
         return True
     except IntegrityError:
         db.session.rollback()
-        form.username.errors.append("That username or e-mail address was just taken. Please choose another.")
+        form.username.errors.append("That username was just taken. Please choose another.")
         return False

@@ -1,4 +1,5 @@
-"""links sent by e-mail that act on an account (a password reset), kept as digests
+"""links sent by e-mail that act on an account (a password reset, an address to confirm), kept
+as digests
 
 Revision ID: 0010
 Revises: 0009
@@ -21,6 +22,7 @@ def upgrade():
         sa.Column('purpose', sa.String(length=32), nullable=False),
         sa.Column('token_hash', sa.String(length=64), nullable=False),
         sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+        sa.Column('email', sa.String(length=254), nullable=True),
         sa.ForeignKeyConstraint(['user_id'], ['users.id'], ondelete='CASCADE'),
         sa.PrimaryKeyConstraint('id'),
         sa.UniqueConstraint('token_hash'),

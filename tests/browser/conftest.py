@@ -129,8 +129,8 @@ def no_page_load(page):
 
 
 def register_and_login(page, username: str, password: str = PASSWORD, register: bool = True):
-    """Register through the form (unless `register` is false: an account that exists), then log
-    in through the form (works with JS on or off)."""
+    """Register through the form, which signs the new person in; or, when `register` is false (an
+    account that exists), log in through the form (both work with JS on or off)."""
     if register:
         page.goto("/auth/register")
         page.fill("input[name=username]", username)
@@ -138,9 +138,9 @@ def register_and_login(page, username: str, password: str = PASSWORD, register: 
         page.fill("input[name=password]", password)
         page.fill("input[name=password2]", password)
         page.click("main button[type=submit]")
-        page.wait_for_url("**/auth/login")
-    else:
-        page.goto("/auth/login")
+        page.wait_for_url(lambda url: "/auth/register" not in url)
+        return
+    page.goto("/auth/login")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
     page.click("main button[type=submit]")

@@ -6,6 +6,8 @@ import pathlib
 
 import pytest
 
+from webapp.models import RESET_PASSWORD, AccountToken, User
+
 from ..conftest import seed_follow, seed_message, seed_post, seed_user
 from .conftest import register_and_login
 
@@ -57,7 +59,17 @@ def states(page, live_server):
     page.fill("input[name=password]", "short")
     submit_with_errors(page)
     yield "register with errors"
+    page.goto("/auth/reset-password")
+    yield "forgot password"
+    page.goto("/auth/reset-password/" + "x" * 43)
+    yield "a reset link that does not work"
+    page.goto("/auth/verify/" + "x" * 43)
+    yield "a confirmation link that does not work"
     seed_user(live_server.app, "bob", about_me="Builds things.")
+    with live_server.app.app_context():
+        token = AccountToken.issue(User.by_username("bob"), RESET_PASSWORD)
+    page.goto(f"/auth/reset-password/{token}")
+    yield "choose a new password"
     register_and_login(page, "anna")
     seed_post(live_server.app, "bob", "A post by bob")
     seed_message(live_server.app, "bob", "anna", "Hello anna")

@@ -1,24 +1,15 @@
 """Registration and login forms."""
-from wtforms import BooleanField, EmailField, PasswordField, StringField, SubmitField
-from wtforms.validators import DataRequired, Email, Length, ValidationError
+from wtforms import BooleanField, PasswordField, StringField, SubmitField
+from wtforms.validators import DataRequired, Length, ValidationError
 
-from ..forms import AppForm, new_password_field, repeat_password_field, username_field
-from ..models import EMAIL_MAX_LENGTH, PASSWORD_MAX_LENGTH, User
-from ..validators import lowercase, no_control_characters, strip_whitespace
-
-
-def email_field() -> EmailField:
-    """An e-mail address: trimmed, lowercased, at most EMAIL_MAX_LENGTH, well formed."""
-    return EmailField(
-        "Email",
-        filters=[strip_whitespace, lowercase],
-        validators=[DataRequired(), Length(max=EMAIL_MAX_LENGTH), no_control_characters,
-                    Email(message="Please enter a valid e-mail address.")],
-    )
+from ..forms import AppForm, email_field, new_password_field, repeat_password_field, username_field
+from ..models import PASSWORD_MAX_LENGTH, User
+from ..validators import no_control_characters, strip_whitespace
 
 
 class RegistrationForm(AppForm):
-    """A new account: unique name and e-mail (without regard to case), password twice."""
+    """A new account: a unique name (without regard to case), an address to confirm (whether it is
+    another account's is never said here: accounts.ask_to_confirm), password twice."""
 
     username = username_field()
     email = email_field()
@@ -30,11 +21,6 @@ class RegistrationForm(AppForm):
         """Usernames are unique without regard to case."""
         if not field.errors and User.by_username(field.data):
             raise ValidationError("That username is taken. Please choose another.")
-
-    def validate_email(self, field):
-        """One account per e-mail address."""
-        if not field.errors and User.by_email(field.data):
-            raise ValidationError("An account with that e-mail address already exists.")
 
 
 class LoginForm(AppForm):

@@ -1,14 +1,15 @@
-"""Register, log in, log out, where you're signed in, and a forgotten password."""
+"""Register, confirm an address, log in, log out, where you're signed in, and a forgotten password."""
 from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
+from ..accounts import ask_to_confirm
 from ..extensions import db, limiter
 from ..forms import commit_or_report_taken
 from ..htmx import client_redirect, form_succeeded, render, render_form
 from ..mail import compose, send_after_response
-from ..models import EMAIL_MAX_LENGTH, RESET_PASSWORD, AccountToken, User, UserSession
+from ..models import CONFIRM_EMAIL, EMAIL_MAX_LENGTH, RESET_PASSWORD, AccountToken, User, UserSession
 from ..passwords import hash_password, needs_rehash, spend_verification_time, verify_password
-from ..security import configured_limit, safe_next
+from ..security import configured_limit, safe_next, signed_in_user_key
 from .forms import LoginForm, RegistrationForm, ResetPasswordForm, ResetRequestForm
 from .login import sign_in, sign_out
 
@@ -22,16 +23,44 @@ bp = Blueprint("auth", __name__, url_prefix="/auth")
 @bp.route("/register", methods=["GET", "POST"])
 @limiter.limit(configured_limit("REGISTER_RATE_LIMIT"), methods=["POST"])
 def register():
-    """Create an account, then send the new user to the login page."""
+    """Create an account and sign the new person in; their address waits for its confirmation
+    link (the same answer whether or not it is another account's: accounts.ask_to_confirm)."""
     if current_user.is_authenticated:
         return redirect(url_for("posts.index"), 303)
     form = RegistrationForm()
     if form.validate_on_submit():
-        db.session.add(User(username=form.username.data, email=form.email.data,
-                            password_hash=hash_password(form.password.data)))
+        user = User(username=form.username.data, email=User.unconfirmed_email(),
+                    password_hash=hash_password(form.password.data))
+        db.session.add(user)
         if commit_or_report_taken(form):
-            return form_succeeded("Welcome aboard! You can log in now.", url_for("auth.login"))
+            sign_in(user, remember=False)
+            response = form_succeeded(f"Welcome aboard! To confirm your e-mail address, follow the link we sent to "
+                                      f"{form.email.data}.", url_for("posts.index"))
+            return ask_to_confirm(response, user, form.email.data)
     return render_form(form, "auth/register.html")
+
+
+@bp.get("/verify/<token>")
+def confirm_email(token):
+    """Make the address a confirmation link was sent to its person's; a used, expired or forged
+    link (or an address another account confirmed first) says so and says how to get a new one."""
+    link = AccountToken.live(token, CONFIRM_EMAIL)
+    if link is None or not link.confirm_email():
+        return render("auth/confirm_failed.html", status=400)
+    flash(f"Thank you: {link.email} is confirmed.", "success")
+    return redirect(url_for("users.edit_profile" if current_user.is_authenticated else "auth.login"), 303)
+
+
+@bp.post("/verify/resend")
+@login_required
+@limiter.limit(configured_limit("CONFIRM_RATE_LIMIT"), key_func=signed_in_user_key)
+def resend_confirmation():
+    """Send the confirmation link of the address waiting again (a new link: the old one dies)."""
+    address = AccountToken.address_waiting(current_user)
+    if address is None:
+        return form_succeeded("There is no address waiting for confirmation.", url_for("users.edit_profile"))
+    response = form_succeeded(f"We sent the link to {address} again.", url_for("users.edit_profile"))
+    return ask_to_confirm(response, current_user, address)
 
 
 @bp.route("/login", methods=["GET", "POST"])

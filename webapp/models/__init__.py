@@ -50,7 +50,7 @@ from .sessions import (
     viewer_and_card,
     viewer_unread,
 )
-from .tokens import RESET_PASSWORD, AccountToken
+from .tokens import CONFIRM_EMAIL, RESET_PASSWORD, AccountToken
 from .users import User, named, user_named
 
 __all__ = [
@@ -62,5 +62,5 @@ __all__ = [
     "describe_user_agent", "live_session", "live_session_user", "navbar_counts", "viewer_new_posts", "token_digest", "viewer_and_card", "viewer_unread",
     "User", "named", "user_named", "Comment", "comments_keyset", "Follow", "followers_keyset", "following_keyset",
     "home_keyset", "KINDS", "Notification", "NotificationGroup", "groups_keyset", "notification_sum",
-    "AccountToken", "RESET_PASSWORD",
+    "AccountToken", "CONFIRM_EMAIL", "RESET_PASSWORD",
 ]

@@ -1,19 +1,22 @@
-"""Links sent by e-mail that act on an account (choose a new password): a random token in the
-link, its SHA-256 in the database, single use, short-lived (ACCOUNT_TOKEN_SECONDS), and void once
-the password changes (sessions.UserSession.change_password and reset_password)."""
+"""Links sent by e-mail that act on an account: choose a new password, confirm an address. A
+random token in the link, its SHA-256 in the database, single use, short-lived
+(ACCOUNT_TOKEN_SECONDS); a reset link is void once the password changes
+(sessions.UserSession.change_password and reset_password)."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import ForeignKey, Index, String, delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
-from .common import TOKEN_PATTERN, UTCDateTime, new_token, token_digest, utcnow
+from .common import EMAIL_MAX_LENGTH, TOKEN_PATTERN, UTCDateTime, new_token, token_digest, utcnow
 from .users import User
 
 RESET_PASSWORD = "reset-password"
+CONFIRM_EMAIL = "confirm-email"
 
 
 class AccountToken(db.Model):
@@ -27,28 +30,67 @@ class AccountToken(db.Model):
     purpose: Mapped[str] = mapped_column(String(32))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The address a confirmation link confirms.
+    email: Mapped[str | None] = mapped_column(String(EMAIL_MAX_LENGTH))
 
     def __repr__(self) -> str:
         return f"<AccountToken {self.id} {self.purpose} of {self.user_id}>"
 
     @classmethod
-    def issue(cls, user: User, purpose: str) -> str:
-        """A new token for `user` (committed), which the caller puts in a link; only its digest is kept."""
+    def issue(cls, user: User, purpose: str, email: str | None = None) -> str:
+        """A new token for `user` (committed), which the caller puts in a link; only its digest is
+        kept. A new confirmation link replaces the ones sent before (the latest address is the one
+        waiting)."""
         token = new_token()
-        db.session.add(cls(user_id=user.id, purpose=purpose, token_hash=token_digest(token)))
+        if purpose == CONFIRM_EMAIL:
+            db.session.execute(delete(cls).where(cls.user_id == user.id, cls.purpose == CONFIRM_EMAIL))
+        db.session.add(cls(user_id=user.id, purpose=purpose, token_hash=token_digest(token), email=email))
         db.session.commit()
         return token
 
     @classmethod
-    def holder(cls, token, purpose: str) -> User | None:
-        """The person a live token of `purpose` was issued to; None for a malformed, unknown, used
-        or expired one (all alike)."""
+    def live(cls, token, purpose: str) -> AccountToken | None:
+        """The live token of `purpose` (its person loaded); None for a malformed, unknown, used or
+        expired one (all alike)."""
         if not isinstance(token, str) or not TOKEN_PATTERN.fullmatch(token):
             return None
+        return db.session.scalar(cls._live().where(cls.token_hash == token_digest(token), cls.purpose == purpose))
+
+    @classmethod
+    def holder(cls, token, purpose: str) -> User | None:
+        """The person a live token of `purpose` was issued to (see live)."""
+        found = cls.live(token, purpose)
+        return None if found is None else db.session.get(User, found.user_id)
+
+    @classmethod
+    def address_waiting(cls, user: User) -> str | None:
+        """The address `user` gave last and has not confirmed yet (even once its link expired: a
+        new one can be sent), if any."""
+        return db.session.scalar(select(cls.email).where(cls.user_id == user.id, cls.purpose == CONFIRM_EMAIL)
+                                 .order_by(cls.id.desc()).limit(1))
+
+    @classmethod
+    def _live(cls):
+        """The tokens made within ACCOUNT_TOKEN_SECONDS."""
         oldest = utcnow() - timedelta(seconds=current_app.config["ACCOUNT_TOKEN_SECONDS"])
-        return db.session.scalar(
-            select(User).join(cls, cls.user_id == User.id)
-            .where(cls.token_hash == token_digest(token), cls.purpose == purpose, cls.created_at > oldest))
+        return select(cls).where(cls.created_at > oldest)
+
+    def confirm_email(self) -> bool:
+        """Make this link's address its person's, and the link (with any other of theirs) used;
+        False when the address became another account's meanwhile (nothing changes then)."""
+        user = db.session.get(User, self.user_id)
+        owner = User.by_email(self.email)
+        if owner is not None and owner.id != user.id:
+            return False
+        user.email = self.email
+        db.session.execute(delete(AccountToken).where(AccountToken.user_id == user.id,
+                                                      AccountToken.purpose == CONFIRM_EMAIL))
+        try:
+            db.session.commit()
+        except IntegrityError:  # confirmed by someone else at the same moment
+            db.session.rollback()
+            return False
+        return True
 
     @classmethod
     def voided(cls, user: User):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import secrets
 from datetime import datetime
 from functools import cache
 from typing import TYPE_CHECKING, ClassVar
@@ -25,6 +26,9 @@ from .common import (
     utcnow,
 )
 
+# Where the placeholder address of a person who has not confirmed one lives.
+UNCONFIRMED_DOMAIN = "unconfirmed.invalid"
+
 if TYPE_CHECKING:
     from .posts import Post
     from .sessions import UserSession
@@ -37,6 +41,8 @@ class User(UserMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(USERNAME_MAX_LENGTH))
+    # The address the person confirmed, or until they do a placeholder no mail reaches (the one
+    # they gave waits in an AccountToken). Addresses from before confirmation existed are kept.
     email: Mapped[str] = mapped_column(String(EMAIL_MAX_LENGTH), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     about_me: Mapped[str] = mapped_column(String(ABOUT_ME_MAX_LENGTH), default="")
@@ -89,9 +95,20 @@ class User(UserMixin, db.Model):
             abort(404)
         return user
 
+    @staticmethod
+    def unconfirmed_email() -> str:
+        """A placeholder address, unique, under a domain reserved never to exist (RFC 2606), which
+        the address field refuses: no one can give it, no lookup finds it, no mail reaches it."""
+        return f"{secrets.token_hex(12)}@{UNCONFIRMED_DOMAIN}"
+
+    @property
+    def confirmed_email(self) -> str | None:
+        """The address this person confirmed, if any."""
+        return None if self.email.endswith("@" + UNCONFIRMED_DOMAIN) else self.email
+
     @classmethod
     def by_email(cls, email: str) -> User | None:
-        """Find a user by e-mail address, which is stored lowercased."""
+        """The user whose confirmed e-mail address this is (stored lowercased)."""
         return db.session.scalar(select(cls).where(cls.email == email.strip().lower()))
 
     def update_profile(self, username: str, about_me: str) -> None:

@@ -1,8 +1,8 @@
-"""The edit-profile page's forms: the profile itself, and a new password."""
+"""The edit-profile page's forms: the profile itself, a new e-mail address, a new password."""
 from wtforms import PasswordField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 
-from ..forms import AppForm, new_password_field, repeat_password_field, username_field
+from ..forms import AppForm, email_field, new_password_field, repeat_password_field, username_field
 from ..models import ABOUT_ME_MAX_LENGTH, PASSWORD_MAX_LENGTH, User
 from ..passwords import verify_password
 from ..validators import no_control_characters, strip_whitespace
@@ -49,3 +49,20 @@ class ChangePasswordForm(AppForm):
         """Only someone who knows the password may change it (a borrowed session may not)."""
         if not field.errors and not verify_password(self.user.password_hash, field.data):
             raise ValidationError("That is not your current password.")
+
+
+class ChangeEmailForm(AppForm):
+    """A new address (it takes effect once confirmed by the link mailed to it), with the password."""
+
+    email = email_field("New e-mail address")
+    password = PasswordField("Your password", validators=[DataRequired(), Length(max=PASSWORD_MAX_LENGTH)])
+    submit = SubmitField("Change address")
+
+    def __init__(self, user: User, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def validate_password(self, field):
+        """Only someone who knows the password may move the account's address (a borrowed session may not)."""
+        if not field.errors and not verify_password(self.user.password_hash, field.data):
+            raise ValidationError("That is not your password.")

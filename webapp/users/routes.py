@@ -2,17 +2,18 @@
 from flask import Blueprint, Response, abort, current_app, url_for
 from flask_login import current_user, login_required
 
+from ..accounts import ask_to_confirm
 from ..activity import passive
 from ..extensions import limiter
 from ..forms import commit_or_report_taken
-from ..htmx import form_succeeded, render, render_form, render_fragment, reswap
-from ..models import USERNAME_PATTERN, Follow, Post, User, UserSession, viewer_and_card
+from ..htmx import form_succeeded, render, render_fragment, reswap
+from ..models import USERNAME_PATTERN, AccountToken, Follow, Post, User, UserSession, viewer_and_card
 from ..pagination import paginate
 from ..passwords import hash_password
 from ..security import configured_limit
 from ..viewer import live_viewer
 from .avatars import avatar_svg
-from .forms import ChangePasswordForm, EditProfileForm
+from .forms import ChangeEmailForm, ChangePasswordForm, EditProfileForm
 
 bp = Blueprint("users", __name__)
 
@@ -88,7 +89,21 @@ def edit_profile():
         if commit_or_report_taken(form):
             location = url_for("users.profile", username=current_user.username)
             return form_succeeded("Your changes have been saved.", location)
-    return render_form(form, "users/edit_profile.html", password_form=ChangePasswordForm(current_user, formdata=None))
+    return render_settings(form=form)
+
+
+@bp.post("/edit-profile/email")
+@login_required
+@limiter.limit(configured_limit("LOGIN_RATE_LIMIT"))
+def change_email():
+    """Give a new address, with one's password: it takes effect once confirmed by the link mailed
+    to it (the same answer whether or not it is another account's: accounts.ask_to_confirm)."""
+    email_form = ChangeEmailForm(current_user)
+    if not email_form.validate_on_submit():
+        return render_settings(email_form=email_form)
+    response = form_succeeded(f"To make {email_form.email.data} your address, follow the link we sent to it.",
+                              url_for("users.edit_profile"))
+    return ask_to_confirm(response, current_user, email_form.email.data)
 
 
 @bp.post("/edit-profile/password")
@@ -101,8 +116,19 @@ def change_password():
         UserSession.change_password(current_user, hash_password(password_form.new_password.data))
         return form_succeeded("Your password has been changed, and every other session was signed out.",
                               url_for("users.edit_profile"))
-    form = EditProfileForm(current_user.username, obj=current_user, formdata=None)
-    return render("users/edit_profile.html", status=422, form=form, password_form=password_form)
+    return render_settings(password_form=password_form)
+
+
+def render_settings(form=None, email_form=None, password_form=None):
+    """The settings page with its three forms, the one that was sent (with its errors: 422) and
+    the others empty; the address confirmed and the one waiting for confirmation."""
+    sent = form or email_form or password_form
+    status = 422 if sent is not None and sent.is_submitted() else 200
+    return render("users/edit_profile.html", status=status,
+                  form=form or EditProfileForm(current_user.username, obj=current_user, formdata=None),
+                  email_form=email_form or ChangeEmailForm(current_user, formdata=None),
+                  password_form=password_form or ChangePasswordForm(current_user, formdata=None),
+                  address_waiting=AccountToken.address_waiting(current_user))
 
 
 @bp.get("/user/<username>/popover")
