@@ -4,8 +4,12 @@
 (function () {
   "use strict";
 
+  // A poller is an element that asks on an interval (its hx-trigger starts with "every"), and at
+  // its doorbell (live updates) and "poll" (a tab shown again).
+  var POLLERS = "[hx-trigger^='every ']";
+
   function isPoll(element) {
-    return element.matches("[data-poll]");
+    return element.matches(POLLERS);
   }
 
   function isPopoverLink(element) {
@@ -84,7 +88,7 @@
   });
 
   function catchUp() {
-    document.querySelectorAll("[data-poll]").forEach(function (element) {
+    document.querySelectorAll(POLLERS).forEach(function (element) {
       htmx.trigger(element, "poll");
     });
   }

@@ -167,3 +167,19 @@ def test_rate_limits_are_shared_between_workers_through_redis(make_app):
     statuses += [client.post("/auth/login", data={"username": "x", "password": "y"}).status_code for _ in range(2)]
     limiter.reset()
     assert statuses == [422, 422, 429]
+
+
+@pytest.mark.parametrize("path", ["/auth/login", "/auth/register"])
+def test_the_sign_in_forms_check_the_token_of_anyone_not_signed_in(make_app, path):
+    client = make_app().test_client()
+    response = client.post(path, data={"username": "alice", "password": PASSWORD})
+    assert response.status_code == 400
+
+
+@pytest.mark.parametrize("path", ["/auth/login?next=/messages", "/auth/register"])
+def test_someone_signed_in_who_posts_a_sign_in_form_goes_on(csrf_client, path):
+    """A stale tab's form (its token replaced by the sign-in) changes nothing: no CSRF error."""
+    response = csrf_client.post(path, data={"username": "bob", "password": PASSWORD})
+    assert response.status_code == 303
+    assert response.headers["Location"] == ("/messages" if "next" in path else "/")
+    assert csrf_client.get("/edit-profile").status_code == 200  # still alice, still signed in

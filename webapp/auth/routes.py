@@ -1,9 +1,12 @@
 """Register, confirm an address, log in, log out, where you're signed in, and a forgotten password."""
+from collections.abc import Callable
+from functools import wraps
+
 from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
 from ..accounts import ask_to_confirm
-from ..extensions import db, limiter
+from ..extensions import csrf, db, limiter
 from ..forms import commit_or_report_taken
 from ..htmx import client_redirect, form_succeeded, render, render_form
 from ..mail import compose, send_after_response
@@ -20,13 +23,33 @@ RESET_SENT = ("If an account uses that address, a link to choose a new password 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
 
+def signed_in_goes_on(home: Callable[[], str]):
+    """For the register and login forms: someone signed in already (another tab signed in, a
+    stale tab) goes on to `home()` whatever they post, since nothing changes, rather than meet a
+    CSRF error for a token their sign-in replaced; everyone else's POST is checked as everywhere."""
+    def decorate(view):
+        @wraps(view)
+        def guarded(*args, **kwargs):
+            if current_user.is_authenticated:
+                return redirect(home(), 303)
+            if current_app.config["WTF_CSRF_ENABLED"]:
+                csrf.protect()  # what CSRFProtect does before every other view
+            return view(*args, **kwargs)
+        return csrf.exempt(guarded)
+    return decorate
+
+
+def next_page() -> str:
+    """Where to go once signed in: a safe `next`, else home."""
+    return safe_next(request.args.get("next")) or url_for("posts.index")
+
+
 @bp.route("/register", methods=["GET", "POST"])
 @limiter.limit(configured_limit("REGISTER_RATE_LIMIT"), methods=["POST"])
+@signed_in_goes_on(lambda: url_for("posts.index"))
 def register():
     """Create an account and sign the new person in; their address waits for its confirmation
     link (the same answer whether or not it is another account's: accounts.ask_to_confirm)."""
-    if current_user.is_authenticated:
-        return redirect(url_for("posts.index"), 303)
     form = RegistrationForm()
     if form.validate_on_submit():
         user = User(username=form.username.data, email=User.unconfirmed_email(),
@@ -65,17 +88,15 @@ def resend_confirmation():
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(configured_limit("LOGIN_RATE_LIMIT"), methods=["POST"])
+@signed_in_goes_on(next_page)
 def login():
     """Sign in; one message for an unknown name and a wrong password alike."""
-    next_page = safe_next(request.args.get("next")) or url_for("posts.index")
-    if current_user.is_authenticated:
-        return redirect(next_page, 303)
     form = LoginForm()
     if form.validate_on_submit():
         user = authenticate(form.username.data, form.password.data)
         if user:
             sign_in(user, remember=form.remember_me.data)
-            return redirect(next_page, 303)
+            return redirect(next_page(), 303)
         form.form_errors.append("Invalid username or password.")
     return render_form(form, "auth/login.html")
 
