@@ -356,3 +356,94 @@ def test_a_forged_confirmation_link_is_a_clear_page(client, token):
     response = client.get(f"/auth/verify/{token}")
     assert response.status_code == 400
     assert "does not work any more" in soup(response).select_one("h1").get_text()
+
+
+# ---- Deleting an account ------------------------------------------------------------------------
+
+def signed_in_as(app, username):
+    client = app.test_client()
+    client.post("/auth/login", data={"username": username, "password": PASSWORD})
+    return client
+
+
+def count(app, statement):
+    with app.app_context():
+        return db.session.scalar(statement)
+
+
+def test_deleting_an_account_takes_everything_but_the_other_sides_conversations(app, make_user, add_message):
+    from sqlalchemy import func, or_, select
+
+    from webapp.models import Comment, Follow, Notification, NotificationGroup, Post, UserSession
+
+    for name in ("alice", "bob", "carol"):
+        make_user(name)
+    alice, bob, carol = (signed_in_as(app, name) for name in ("alice", "bob", "carol"))
+    alice.post("/", data={"post": "hello from alice, @carol"})
+    carol.post("/", data={"post": "carol's post"})
+    with app.app_context():
+        alices_post = db.session.scalar(select(Post.id).where(Post.body.like("hello%")))
+        carols_post = db.session.scalar(select(Post.id).where(Post.body == "carol's post"))
+    bob.post(f"/post/{alices_post}", data={"comment": "nice"})
+    alice.post(f"/post/{carols_post}", data={"comment": "nice too"})
+    bob.post(f"/post/{carols_post}", data={"comment": "agreed"})
+    alice.post("/user/carol/follow")
+    bob.post("/user/alice/follow")
+    carol.post("/user/bob/follow")
+    add_message("bob", "alice", "hi alice")
+    add_message("alice", "bob", "hi bob")
+    alice_id = user_id_of(app, "alice")
+
+    refused = alice.post("/delete-account", data={"password": "not it"})
+    assert refused.status_code == 422 and count(app, select(func.count(Post.id))) == 2
+    response = alice.post("/delete-account", data={"password": PASSWORD})
+    assert response.status_code == 303 and response.headers["Location"] == "/auth/login"
+
+    assert count(app, select(func.count(Post.id)).where(Post.user_id == alice_id)) == 0
+    assert count(app, select(func.count(Comment.id)).where(Comment.user_id == alice_id)) == 0
+    assert count(app, select(func.count()).select_from(Follow).where(
+        or_(Follow.follower_id == alice_id, Follow.followed_id == alice_id))) == 0
+    assert count(app, select(func.count(Notification.id)).where(
+        or_(Notification.actor_id == alice_id, Notification.recipient_id == alice_id))) == 0
+    assert count(app, select(func.count(UserSession.id)).where(UserSession.user_id == alice_id)) == 0
+    with app.app_context():
+        carol_row, bob_row = User.by_username("carol"), User.by_username("bob")
+        assert (carol_row.follower_count, bob_row.following_count) == (0, 0)  # alice's follows went
+        assert db.session.get(Post, carols_post).comment_count == 1  # bob's comment stays
+        groups = {group.group_key: group.count for group in db.session.scalars(
+            select(NotificationGroup).where(NotificationGroup.recipient_id == carol_row.id))}
+        assert all(not key.startswith("mentioned") for key in groups)  # alice's mention went
+        assert groups and all(count_ == 1 for count_ in groups.values())  # bob's comment on carol's post
+        assert User.by_username("alice") is None  # the name is free
+
+    assert not signed_in(alice)
+    tombstone = f"deleted-{alice_id}"
+    inbox = soup(bob.get("/messages"))
+    assert "deleted account" in inbox.select_one("li.conversation .conversation-name").get_text()
+    page = bob.get(f"/messages/with/{tombstone}")
+    assert page.status_code == 200
+    bodies = [p.get_text() for p in soup(page).select("#thread .body-text")]
+    assert bodies == ["hi alice", "hi bob"]
+    assert soup(page).select_one("#reply-form") is None
+    assert "deleted account" in soup(page).select_one("h1").get_text()
+    assert bob.post(f"/messages/with/{tombstone}", data={"message": "still there?"}).status_code == 404
+    assert bob.get(f"/send-message/{tombstone}").status_code == 404
+    assert bob.get(f"/user/{tombstone}").status_code == 404
+    assert bob.get(f"/user/{tombstone}/popover", headers={"HX-Request": "true"}).status_code == 404
+    assert carol.get(f"/messages/with/{tombstone}").status_code == 404  # no conversation with carol
+
+    again = app.test_client().post("/auth/register", data={
+        "username": "alice", "email": "alice2@example.org", "password": PASSWORD, "password2": PASSWORD})
+    assert again.status_code == 303  # the name is someone else's now
+    assert app.test_client().post("/auth/register", data={
+        "username": tombstone, "email": "x@example.org", "password": PASSWORD, "password2": PASSWORD}).status_code == 422
+
+
+def test_deleting_asks_to_be_signed_in(client):
+    response = client.get("/delete-account")
+    assert response.status_code == 303 and "/auth/login" in response.headers["Location"]
+
+
+def user_id_of(app, username):
+    with app.app_context():
+        return User.by_username(username).id

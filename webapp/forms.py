@@ -4,7 +4,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.form import _Auto
 from sqlalchemy.exc import IntegrityError
 from wtforms import EmailField, PasswordField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, Regexp
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Regexp, ValidationError
 
 from .extensions import db
 from .models import (
@@ -15,6 +15,7 @@ from .models import (
     USERNAME_CHARACTERS,
     USERNAME_MAX_LENGTH,
     USERNAME_MIN_LENGTH,
+    is_tombstone_name,
 )
 from .validators import lowercase, no_control_characters, strip_whitespace
 
@@ -50,8 +51,15 @@ def username_field(label: str = "Username") -> StringField:
             DataRequired(),
             Length(min=USERNAME_MIN_LENGTH, max=USERNAME_MAX_LENGTH),
             Regexp(f"^[{USERNAME_CHARACTERS}]+\\Z", message="Use only letters, digits, dots, dashes and underscores."),
+            not_a_deleted_accounts_name,
         ],
     )
+
+
+def not_a_deleted_accounts_name(form, field) -> None:
+    """The names deleted accounts keep ("deleted-12") are no one's to take."""
+    if field.data and is_tombstone_name(field.data):
+        raise ValidationError("That name is reserved. Please choose another.")
 
 
 def email_field(label: str = "Email") -> EmailField:

@@ -70,6 +70,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(relative_time, "relative_time")
     app.add_template_filter(iso_utc, "iso_utc")
     app.add_template_filter(full_utc, "full_utc")
+    app.add_template_filter(shown_name, "shown_name")
     remembered_url_for = remembering_url_for(app.extensions.setdefault(REMEMBERED_URLS, {}))
     app.jinja_env.globals.update(
         htmx_config=json.dumps(HTMX_CONFIG, separators=(",", ":")),
@@ -90,12 +91,23 @@ def init_app(app: Flask) -> None:
     )
 
 
+# What a deleted account is called where its messages stay.
+DELETED_ACCOUNT = "deleted account"
+
+
+def shown_name(username: str) -> str:
+    """A person's name as pages show it: "deleted account" for what stays of a deleted one."""
+    return DELETED_ACCOUNT if models.is_tombstone_name(username) else username
+
+
 def user_link(url_for_: Callable[..., str], username: str, text: str | None = None,
               classes: str = "user-link fw-semibold") -> Markup:
     """A name as a real link to the profile. With htmx it also loads the popover card into the
     span beside it, on the first hover (after a short delay) or keyboard focus; CSS shows the card
     on hover and focus, app.js loads it only once and closes it on Escape. Every row of a list has
     one, so it is built here rather than in a macro; the name and text are escaped."""
+    if models.is_tombstone_name(username):  # no profile, no card
+        return Markup(f'<span class="deleted-account">{DELETED_ACCOUNT}</span>')
     profile, card = url_for_("users.profile", username=username), url_for_("users.popover", username=username)
     delay = int(current_app.config["POPOVER_DELAY_MS"])
     return Markup(

@@ -111,6 +111,8 @@ def states(page, live_server):
     page.fill("input[name=username]", "a b")
     submit_with_errors(page, "main form button[type=submit] >> nth=0")
     yield "edit profile with errors"
+    page.goto("/delete-account")
+    yield "delete account"
     page.goto("/messages")
     yield "inbox"
     page.click("li.conversation .row-menu summary")

@@ -200,7 +200,8 @@ def test_sending_a_first_message_lands_in_the_conversation_with_it_in_view(new_p
     page.click("main button[type=submit]")
     page.wait_for_url(re.compile(r"/messages/with/bob\?after=\d+#message-\d+$"))
     expect(thread_bodies(page).last).to_have_text("Here I am")
-    assert in_view(page, "#thread .thread-message:last-child")
+    newest = page.evaluate("Array.from(document.querySelectorAll('#thread .thread-message')).pop().id")
+    assert in_view(page, f"#{newest}")
 
 
 def test_back_and_forward_show_what_was_shown(new_page, live_server):

@@ -23,7 +23,7 @@ def partner_or_404(username: str) -> tuple[User, Participant | None]:
     """The other person of a conversation and my side of it (None before its first message), in
     one query: 404 for an unknown name, a clear refusal for oneself."""
     other, side = Participant.partner_and_side(current_user, username)
-    if other is None:
+    if other is None or (other.is_deleted and side is None):  # a deleted account: only a conversation stays
         abort(404)
     if other.id == current_user.id:
         abort(403, "A conversation needs two people: you cannot write to yourself.")
@@ -113,6 +113,8 @@ def reply(username):
     """Reply: in place with htmx (a fresh form; the reply and whatever arrived since the page's
     newest message, appended), Post/Redirect/Get without."""
     other, side = partner_or_404(username)
+    if other.is_deleted:
+        abort(404, "That account was deleted: your message was not sent.")
     form = MessageForm()
     if form.validate_on_submit():
         message = store(form, other)

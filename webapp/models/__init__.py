@@ -3,7 +3,7 @@ messages, and signed-in sessions.
 
 Each module holds its models and, beside them, the prepared statements of the hot paths that
 read them. The areas import one another in one direction (users, posts, follows, comments,
-notifications, conversations, tokens, sessions): a model that acts on another area's rows is a method of that area.
+notifications, conversations, tokens, sessions, accounts): a model that acts on another area's rows is a method of that area.
 Everything is importable from `webapp.models`.
 """
 from .common import (
@@ -51,7 +51,8 @@ from .sessions import (
     viewer_unread,
 )
 from .tokens import CONFIRM_EMAIL, RESET_PASSWORD, AccountToken
-from .users import User, named, user_named
+from .users import User, is_tombstone_name, named, user_named
+from .accounts import delete_account
 
 __all__ = [
     "ABOUT_ME_MAX_LENGTH", "BODY_MAX_LENGTH", "EMAIL_MAX_LENGTH", "PASSWORD_MAX_LENGTH", "PASSWORD_MIN_LENGTH",
@@ -62,5 +63,5 @@ __all__ = [
     "describe_user_agent", "live_session", "live_session_user", "navbar_counts", "viewer_new_posts", "token_digest", "viewer_and_card", "viewer_unread",
     "User", "named", "user_named", "Comment", "comments_keyset", "Follow", "followers_keyset", "following_keyset",
     "home_keyset", "KINDS", "Notification", "NotificationGroup", "groups_keyset", "notification_sum",
-    "AccountToken", "CONFIRM_EMAIL", "RESET_PASSWORD",
+    "AccountToken", "CONFIRM_EMAIL", "RESET_PASSWORD", "delete_account", "is_tombstone_name",
 ]

@@ -149,10 +149,11 @@ class NotificationGroup(db.Model):
     @classmethod
     def refresh(cls, recipient_id: int, group_key: str) -> None:
         """Make a group what its notifications say after some went (an unfollow, a deleted
-        account): its count, its unread count, its latest two people; gone when empty."""
+        account): its count, its unread count, its latest two people, the comment it points to
+        (one that is still there); gone when empty."""
         notes = Notification.__table__.c
         rows = db.session.execute(
-            select(notes.id, notes.actor_id, notes.created_at)
+            select(notes.id, notes.actor_id, notes.created_at, notes.comment_id)
             .where(notes.recipient_id == recipient_id, notes.group_key == group_key).order_by(notes.id.desc())).all()
         group = db.session.scalar(select(cls).where(cls.recipient_id == recipient_id, cls.group_key == group_key))
         if group is None:
@@ -164,6 +165,7 @@ class NotificationGroup(db.Model):
         group.unread_count = sum(1 for row in rows if row.id > group.read_through_id)
         group.count, group.latest_at, group.latest_notification_id = len(rows), rows[0].created_at, rows[0].id
         group.latest_actor_id, group.previous_actor_id = actors[0], actors[1] if len(actors) > 1 else None
+        group.comment_id = rows[0].comment_id
 
     @classmethod
     def of(cls, user: User) -> Listing:

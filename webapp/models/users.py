@@ -28,6 +28,9 @@ from .common import (
 
 # Where the placeholder address of a person who has not confirmed one lives.
 UNCONFIRMED_DOMAIN = "unconfirmed.invalid"
+# The name a deleted account's row keeps (for the other side of its conversations): a name no one
+# may take (forms.username_field refuses it).
+TOMBSTONE_NAME = re.compile(r"deleted-\d+")
 
 if TYPE_CHECKING:
     from .posts import Post
@@ -89,11 +92,21 @@ class User(UserMixin, db.Model):
 
     @classmethod
     def by_username_or_404(cls, username: str) -> User:
-        """The user with this name (any case), or a 404 page."""
+        """The user with this name (any case), or a 404 page (also for what stays of a deleted account)."""
         user = cls.by_username(username)
-        if user is None:
+        if user is None or user.is_deleted:
             abort(404)
         return user
+
+    @staticmethod
+    def tombstone_name(user_id: int) -> str:
+        """The name a deleted account's row keeps."""
+        return f"deleted-{user_id}"
+
+    @property
+    def is_deleted(self) -> bool:
+        """Whether this is what stays of a deleted account."""
+        return is_tombstone_name(self.username)
 
     @staticmethod
     def unconfirmed_email() -> str:
@@ -150,6 +163,11 @@ class User(UserMixin, db.Model):
 
 # What a name typed into a search may be: the start of a name (names are lowercased to compare).
 NAME_PREFIX_PATTERN = re.compile(f"[{USERNAME_CHARACTERS.lower()}]+")
+
+
+def is_tombstone_name(username: str) -> bool:
+    """Whether a name is that of a deleted account (or one reserved for them), in any case."""
+    return TOMBSTONE_NAME.fullmatch(username.lower()) is not None
 
 
 def name_key_of(username_column):

@@ -1,4 +1,4 @@
-"""The edit-profile page's forms: the profile itself, a new e-mail address, a new password."""
+"""The settings' forms: the profile itself, a new e-mail address, a new password, leaving."""
 from wtforms import PasswordField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 
@@ -64,5 +64,21 @@ class ChangeEmailForm(AppForm):
 
     def validate_password(self, field):
         """Only someone who knows the password may move the account's address (a borrowed session may not)."""
+        if not field.errors and not verify_password(self.user.password_hash, field.data):
+            raise ValidationError("That is not your password.")
+
+
+class DeleteAccountForm(AppForm):
+    """The password, once more, before the account goes."""
+
+    password = PasswordField("Your password", validators=[DataRequired(), Length(max=PASSWORD_MAX_LENGTH)])
+    submit = SubmitField("Delete my account")
+
+    def __init__(self, user: User, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def validate_password(self, field):
+        """Only someone who knows the password may delete the account (a borrowed session may not)."""
         if not field.errors and not verify_password(self.user.password_hash, field.data):
             raise ValidationError("That is not your password.")

@@ -1,19 +1,29 @@
 """Profiles, the edit-profile page, the popover card and the locally drawn avatars."""
-from flask import Blueprint, Response, abort, current_app, url_for
-from flask_login import current_user, login_required
+from flask import Blueprint, Response, abort, current_app, session, url_for
+from flask_login import current_user, login_required, logout_user
 
 from ..accounts import ask_to_confirm
 from ..activity import passive
 from ..extensions import limiter
 from ..forms import commit_or_report_taken
-from ..htmx import form_succeeded, render, render_fragment, reswap
-from ..models import USERNAME_PATTERN, AccountToken, Follow, Post, User, UserSession, viewer_and_card
+from ..htmx import form_succeeded, render, render_form, render_fragment, reswap
+from ..models import (
+    USERNAME_PATTERN,
+    AccountToken,
+    Follow,
+    Post,
+    User,
+    UserSession,
+    delete_account,
+    is_tombstone_name,
+    viewer_and_card,
+)
 from ..pagination import paginate
 from ..passwords import hash_password
 from ..security import configured_limit
 from ..viewer import live_viewer
 from .avatars import avatar_svg
-from .forms import ChangeEmailForm, ChangePasswordForm, EditProfileForm
+from .forms import ChangeEmailForm, ChangePasswordForm, DeleteAccountForm, EditProfileForm
 
 bp = Blueprint("users", __name__)
 
@@ -119,6 +129,21 @@ def change_password():
     return render_settings(password_form=password_form)
 
 
+@bp.route("/delete-account", methods=["GET", "POST"])
+@login_required
+@limiter.limit(configured_limit("LOGIN_RATE_LIMIT"), methods=["POST"])
+def delete_account_page():
+    """Delete one's account, with one's password: everything of it goes but the messages, which
+    stay in the other side's conversations under "deleted account"; this browser is signed out."""
+    form = DeleteAccountForm(current_user)
+    if not form.validate_on_submit():
+        return render_form(form, "users/delete_account.html")
+    delete_account(current_user)
+    logout_user()
+    session.clear()
+    return form_succeeded("Your account is deleted. Goodbye, and thank you for the notes.", url_for("auth.login"))
+
+
 def render_settings(form=None, email_form=None, password_form=None):
     """The settings page with its three forms, the one that was sent (with its errors: 422) and
     the others empty; the address confirmed and the one waiting for confirmation."""
@@ -137,7 +162,7 @@ def popover(username):
     """The hover card: avatar, about me, last seen, post count and the next action. One query (the
     live session and the card, both indexed) and no ORM object, as for the badge (viewer.py)."""
     card = live_viewer(viewer_and_card(), name=User.name_key(username))  # None: a name no one has
-    if card.id is None:
+    if card.id is None or is_tombstone_name(card.username):
         # An error answer htmx should still show, in the card itself.
         response = render("users/popover.html", "users/_popover.html", 404, card=None)
         return reswap(response, "innerHTML")
