@@ -17,6 +17,10 @@ THROUGHPUT_TARGETS = [
     *[(f"{page} {which} page", 0.30) for page in PAGES for which in ("first", "deepest")],
 ]
 DEPTH_TARGET = 1.2  # deepest page p50 / first page p50
+# Answers that must take as long as each other: (label, scenario, the one it is compared with, bound
+# on the p50 ratio either way).
+SAME_TIME_TARGETS = [("reset request: known / unknown address p50", "reset request, known address",
+                      "reset request, unknown address", 1.25)]
 BYTES_TARGETS = {"badge fragment body": 250, "204 on the wire": 300}
 MEMORY_GROWTH_TARGET = 0.05
 CROSS_DATABASE_TARGET = 0.8
@@ -79,6 +83,11 @@ def print_targets(run: DatabaseRun) -> None:
         rows.append(verdict(f"{name}: req/s / floor", run.throughput(name), least, at_least=True))
     for page in PAGES:
         rows.append(verdict(f"{page}: deepest / first page p50", run.depth(page), DEPTH_TARGET, at_least=False))
+    for label, name, other, bound in SAME_TIME_TARGETS:
+        ratios = run.ratios(name, "p50", base=other)
+        median = statistics.median(ratios) if ratios else 0.0
+        met = 1 / bound <= median <= bound
+        rows.append((label, spread(ratios), f"{1 / bound:.2f}-{bound:.2f}", "met" if met else "MISSED"))
     for label, limit in BYTES_TARGETS.items():
         size = run.sizes[label]
         rows.append((f"{label} (bytes)", str(size), f"< {limit}", "met" if size < limit else "MISSED"))

@@ -34,6 +34,7 @@ class Seed:
     """What the seeding produced: the people, the cursors near the oldest rows, the counts."""
 
     reader: str
+    reader_address: str
     light: str
     thread_with: str
     unread_from: str
@@ -116,6 +117,7 @@ def seed_rows(db, args: argparse.Namespace, run_id: str, per_page: int) -> Seed:
     pals = [f"pal{index}_{run_id}" for index in range(args.conversations)]
     ids = create_users(db, [*names.values(), *pals])
     reader, light = ids[names["reader"]], ids[names["light"]]
+    set_address(db, reader, reader_address(run_id))
     # The others' messages go in first: a sequential scan meets all of them before the reader's.
     others = add_conversation(db, ids[names["other1"]], ids[names["other2"]], args.other_messages, both_ways=True)
     thread = add_conversation(db, ids[names["friend"]], reader, args.messages, both_ways=True)
@@ -129,7 +131,8 @@ def seed_rows(db, args: argparse.Namespace, run_id: str, per_page: int) -> Seed:
     followed = follow_every_nth(db, reader, authors, args.follows)
     commented = add_comments(db, authors[0], authors[1:], args.comments)
     add_mentions(db, reader, authors, args.notifications)
-    return Seed(reader=names["reader"], light=names["light"], thread_with=names["friend"],
+    return Seed(reader=names["reader"], reader_address=reader_address(run_id), light=names["light"],
+                thread_with=names["friend"],
                 unread_from=names["admirer"], messages=args.messages, unread=args.unread,
                 conversations=args.conversations + 2, other_messages=args.other_messages, posts=args.posts,
                 per_page=per_page, oldest_inbox_cursor=inbox_cursor_near_oldest(db, reader, per_page),
@@ -142,6 +145,22 @@ def seed_rows(db, args: argparse.Namespace, run_id: str, per_page: int) -> Seed:
                 notifications=args.notifications,
                 oldest_notifications_cursor=notifications_cursor_near_oldest(db, reader, per_page),
                 newest_home_cursor=newest_home_cursor(db, reader))
+
+
+def reader_address(run_id: str) -> str:
+    """The reader's confirmed address, at a domain the address field accepts (the password reset's
+    known address; every other seeded person's is under .invalid, which it refuses)."""
+    return f"reader_{run_id}@example.com"
+
+
+def set_address(db, user_id: int, address: str) -> None:
+    """Give a seeded person a confirmed address."""
+    from sqlalchemy import update
+
+    from webapp.models import User
+
+    db.session.execute(update(User).where(User.id == user_id).values(email=address))
+    db.session.commit()
 
 
 def author_name(run_id: str, index: int) -> str:

@@ -293,6 +293,14 @@
       }
     });
     window.addEventListener("pagehide", letGoOfStream);
+    // A form this page leaves by (a plain POST: logging out, deleting the account) may end the
+    // session, and with it the stream, before the answer arrives: let go first, so the stream's
+    // end does not send the page to the login page ahead of the form's own answer.
+    document.addEventListener("submit", function (event) {
+      if (!event.defaultPrevented) {  // htmx has taken its own forms by now
+        letGoOfStream();
+      }
+    });
     window.addEventListener("pageshow", function (event) {
       if (event.persisted) {  // back from the browser's page cache
         holdStream();

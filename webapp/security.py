@@ -40,8 +40,8 @@ def init_app(app: Flask) -> None:
     logging.getLogger("werkzeug").addFilter(redact_link_tokens)  # the development server's request log
 
 
-# A link's token in a path (a password reset), which a request log must not keep.
-TOKEN_IN_PATH = re.compile(r"(/auth/reset-password/)[^\s?\"]+")
+# A link's token in a path (a password reset, an address to confirm), which a request log must not keep.
+TOKEN_IN_PATH = re.compile(r"(/auth/(?:reset-password|verify)/)(?!resend\b)[^\s?\"]+")
 
 
 def redact_link_tokens(record: logging.LogRecord) -> bool:
