@@ -38,6 +38,8 @@ def test_readme_screenshots(browser, live_server, tmp_path):
                                 has_touch=True, is_mobile=True)
     phone_light = browser.new_context(base_url=live_server.url, viewport=PHONE, color_scheme="light",
                                       has_touch=True, is_mobile=True)
+    signed_out = browser.new_context(base_url=live_server.url, viewport=PHONE, color_scheme="light",
+                                     has_touch=True, is_mobile=True)
     try:
         page = desktop.new_page()
         sign_in_as_alice(page)
@@ -81,7 +83,17 @@ def test_readme_screenshots(browser, live_server, tmp_path):
         expect(light.locator("#thread .thread-message .body-text").last).to_have_text("Found a new old map?")
         light.fill("#reply-form textarea[name=message]", "Tell me on Thursday!")
         shot(light, folder, "phone-conversation-light")
+        page.goto("/edit-profile")
+        page.fill("#email", "alice@example.net")
+        page.evaluate("document.getElementById('email-heading').scrollIntoView({block: 'start', behavior: 'instant'})")
+        shot(page, folder, "settings")
+        stranger = signed_out.new_page()
+        stranger.goto("/auth/login")
+        stranger.click("text=Forgot your password?")
+        stranger.fill("input[name=email]", "alice@example.com")
+        shot(stranger, folder, "phone-forgot-password")
     finally:
         desktop.close()
         phone.close()
         phone_light.close()
+        signed_out.close()
