@@ -14,6 +14,7 @@ import logging
 import smtplib
 import ssl
 from email.message import EmailMessage
+from collections.abc import Callable
 from email.utils import make_msgid
 from pathlib import Path
 
@@ -42,6 +43,22 @@ def send_after_response(response: Response, message: EmailMessage) -> Response:
     """Send `message` once `response` has been delivered (its close), with this app's settings."""
     app = current_app._get_current_object()
     response.call_on_close(lambda: deliver(app, message))
+    return response
+
+
+def after_response(response: Response, work: Callable[[], EmailMessage | None]) -> Response:
+    """Once `response` has been delivered, run `work` in an app context of its own and send the
+    mail it makes (if any): what it costs (a database write, a render, the send) never shows in
+    the answer's time."""
+    app = current_app._get_current_object()
+
+    def run():
+        with app.app_context():
+            message = work()
+        if message is not None:
+            deliver(app, message)
+
+    response.call_on_close(run)
     return response
 
 

@@ -20,7 +20,7 @@ from .common import (
     UTCDateTime,
     utcnow,
 )
-from .common import KEPT_COUNTS, bytewise
+from .common import KEPT_COUNTS, bytewise, new_token
 from .conversations import (
     Conversation,
     Message,
@@ -57,7 +57,7 @@ from .accounts import delete_account
 __all__ = [
     "ABOUT_ME_MAX_LENGTH", "BODY_MAX_LENGTH", "EMAIL_MAX_LENGTH", "PASSWORD_MAX_LENGTH", "PASSWORD_MIN_LENGTH",
     "USER_AGENT_MAX_LENGTH", "USERNAME_CHARACTERS", "USERNAME_MAX_LENGTH", "USERNAME_MIN_LENGTH", "USERNAME_PATTERN",
-    "UTCDateTime", "utcnow", "KEPT_COUNTS", "bytewise", "Conversation", "Message", "Participant", "inbox_keyset",
+    "UTCDateTime", "utcnow", "KEPT_COUNTS", "bytewise", "new_token", "Conversation", "Message", "Participant", "inbox_keyset",
     "mark_read", "partner_and_side", "thread_keyset", "unread_count_cap", "unread_count_query", "unread_sum",
     "Post", "author_keyset", "timeline_keyset", "SESSION_TOKEN_PATTERN", "UserSession", "about_live_session",
     "describe_user_agent", "live_session", "live_session_user", "navbar_counts", "viewer_new_posts", "token_digest", "viewer_and_card", "viewer_unread",

@@ -37,11 +37,11 @@ class AccountToken(db.Model):
         return f"<AccountToken {self.id} {self.purpose} of {self.user_id}>"
 
     @classmethod
-    def issue(cls, user: User, purpose: str, email: str | None = None) -> str:
-        """A new token for `user` (committed), which the caller puts in a link; only its digest is
-        kept. A new confirmation link replaces the ones sent before (the latest address is the one
-        waiting)."""
-        token = new_token()
+    def issue(cls, user: User, purpose: str, email: str | None = None, token: str | None = None) -> str:
+        """A new token for `user` (committed; `token` when the caller made it already, new_token()),
+        which the caller puts in a link; only its digest is kept. A new confirmation link replaces
+        the ones sent before (the latest address is the one waiting)."""
+        token = token or new_token()
         if purpose == CONFIRM_EMAIL:
             db.session.execute(delete(cls).where(cls.user_id == user.id, cls.purpose == CONFIRM_EMAIL))
         db.session.add(cls(user_id=user.id, purpose=purpose, token_hash=token_digest(token), email=email))
