@@ -89,6 +89,18 @@ def test_while_the_stream_is_down_the_page_polls_and_push_returns(new_page, live
 
 
 @pytest.mark.parametrize("live_server", [MINUTES], indirect=True)
+def test_a_session_signed_out_elsewhere_sends_the_page_to_the_login_page(new_page, live_server):
+    page = new_page()
+    register_and_login(page, "anna")
+    wait_until_live(page)
+    laptop = new_page()
+    register_and_login(laptop, "anna", register=False)
+    laptop.goto("/auth/sessions")
+    laptop.click("text=Sign out everywhere else")
+    page.wait_for_url("**/auth/login**", timeout=3000)  # the stream ended, the page asked, got 401
+
+
+@pytest.mark.parametrize("live_server", [MINUTES], indirect=True)
 def test_seven_tabs_share_one_stream_and_all_load_pages(new_page, live_server):
     app = live_server.app
     seed_user(app, "alice")

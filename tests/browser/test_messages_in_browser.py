@@ -144,6 +144,9 @@ def test_the_badge_stays_quiet_while_the_tab_is_hidden(new_page, live_server):
         set_tab_hidden(page, False)  # back: it asks at once, well before the next interval
 
 
+# Polling only: with the live stream open, the page learns of an ended session from the stream
+# (test_live_in_browser.py); a cookie lost in the browser alone shows at the next fetch.
+@pytest.mark.parametrize("live_server", [{"LIVE_UPDATES": False}], indirect=True)
 def test_an_expired_session_sends_the_poll_to_the_login_page(new_page, live_server):
     page = new_page()
     register_and_login(page, "anna")
