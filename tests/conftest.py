@@ -17,6 +17,7 @@ from sqlalchemy import event, func, select, text
 from config import TestConfig
 from webapp import create_app
 from webapp.extensions import db
+from webapp.mail import wait_until_sent
 from webapp.models import Message, Post, User
 from webapp.passwords import hash_password
 
@@ -71,6 +72,7 @@ def make_app(tmp_path, monkeypatch):
 
     yield make
     for app in apps:
+        wait_until_sent(app)  # a mail being made may still use the database
         with app.app_context():
             db.session.remove()
             db.engine.dispose()

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import update
 
 from webapp.extensions import db
+from webapp.mail import wait_until_sent
 from webapp.models import AccountToken, User, utcnow
 from webapp.security import redact_link_tokens
 
@@ -68,11 +69,8 @@ def mail_app(make_app, smtp):
 
 
 def ask_for_a_link(client, address):
-    """POST the reset form; closed, as a WSGI server closes every answer (the mail goes out then)."""
-    response = client.post("/auth/reset-password", data={"email": address})
-    response.get_data()
-    response.close()
-    return response
+    """POST the reset form (the mail, if any, goes out beside the answer)."""
+    return client.post("/auth/reset-password", data={"email": address})
 
 
 def link_in(message) -> str:
@@ -199,6 +197,7 @@ def test_a_mail_server_that_is_down_is_logged_without_the_address_or_link(make_a
     seed_user(app, "alice")
     with caplog.at_level(logging.ERROR, logger="webapp.mail"):
         response = ask_for_a_link(app.test_client(), "alice@example.org")
+        wait_until_sent(app)
     assert response.status_code == 303
     assert [record.getMessage() for record in caplog.records] == [
         "a mail (Choose a new password) could not be sent: ConnectionRefusedError"]
@@ -208,6 +207,7 @@ def test_the_embedded_default_prints_the_mail_and_keeps_it_under_instance(make_a
     app = make_app(WTF_CSRF_ENABLED=False)
     seed_user(app, "alice")
     ask_for_a_link(app.test_client(), "alice@example.org")
+    wait_until_sent(app)
     printed = capsys.readouterr().out
     assert "mail to alice@example.org: Choose a new password" in printed and LINK.search(printed)
     [kept] = list((Path(app.instance_path) / "mail").glob("*.eml"))
@@ -232,16 +232,13 @@ def test_the_login_page_offers_the_way_back_in(client):
 CONFIRM_LINK = re.compile(r"http://localhost(/auth/verify/[A-Za-z0-9_-]{43})")
 
 
-def post_closed(client, path, data):
-    """POST a form; closed, as a WSGI server closes every answer (a mail goes out then)."""
-    response = client.post(path, data=data)
-    response.get_data()
-    response.close()
-    return response
+def post_form(client, path, data):
+    """POST a form (a mail, if any, goes out beside the answer)."""
+    return client.post(path, data=data)
 
 
 def register(client, username, address):
-    return post_closed(client, "/auth/register", {"username": username, "email": address,
+    return post_form(client, "/auth/register", {"username": username, "email": address,
                                                   "password": PASSWORD, "password2": PASSWORD})
 
 
@@ -307,7 +304,7 @@ def test_the_link_can_be_sent_again_and_only_the_new_one_works(mail_app, smtp):
     client = mail_app.test_client()
     register(client, "carol", "carol@example.org")
     old = confirm_link_in(smtp.wait(1)[0][1])
-    response = post_closed(client, "/auth/verify/resend", {})
+    response = post_form(client, "/auth/verify/resend", {})
     assert response.status_code == 303
     new = confirm_link_in(smtp.wait(2)[1][1])
     assert old != new and client.get(old).status_code == 400
@@ -319,17 +316,17 @@ def test_sending_the_link_again_is_rate_limited(make_app, smtp):
                    RATELIMIT_ENABLED=True, CONFIRM_RATE_LIMIT="1 per hour")
     client = app.test_client()
     register(client, "carol", "carol@example.org")
-    assert [post_closed(client, "/auth/verify/resend", {}).status_code for _ in range(2)] == [303, 429]
+    assert [post_form(client, "/auth/verify/resend", {}).status_code for _ in range(2)] == [303, 429]
 
 
 def test_changing_the_address_asks_the_password_and_takes_effect_once_confirmed(mail_app, smtp):
     client = mail_app.test_client()
     client.post("/auth/login", data={"username": "alice", "password": PASSWORD})
-    wrong = post_closed(client, "/edit-profile/email", {"email": "new@example.org", "password": "not it"})
+    wrong = post_form(client, "/edit-profile/email", {"email": "new@example.org", "password": "not it"})
     assert wrong.status_code == 422
     assert "not your password" in soup(wrong).select_one("#password-errors").get_text()
     assert smtp.wait(1, seconds=0.3) == []
-    response = post_closed(client, "/edit-profile/email", {"email": "new@example.org", "password": PASSWORD})
+    response = post_form(client, "/edit-profile/email", {"email": "new@example.org", "password": PASSWORD})
     assert response.status_code == 303
     assert addresses(mail_app, "alice") == ("alice@example.org", "new@example.org")  # not yet
     [(recipients, message)] = smtp.wait(1)

@@ -3,9 +3,8 @@
 under the instance folder (instance/mail/*.eml), so `make run` needs no mail server and a person
 can follow a link locally.
 
-A mail is sent after the answer has gone out (`send_after_response`): a page never waits on a
-mail server, and a page that sends a mail to a known address answers as fast as one that sends
-none. Sending is bounded by MAIL_TIMEOUT_SECONDS; a failure is logged (never the address, never
+A mail is made and sent beside the answer (`send_in_background`): a page never waits on a mail
+server, and a page that sends a mail to a known address answers as fast as one that sends none. Sending is bounded by MAIL_TIMEOUT_SECONDS; a failure is logged (never the address, never
 the link) and the page has said what it would say anyway.
 """
 from __future__ import annotations
@@ -13,17 +12,16 @@ from __future__ import annotations
 import logging
 import smtplib
 import ssl
+import threading
 from email.message import EmailMessage
 from collections.abc import Callable
 from email.utils import make_msgid
 from pathlib import Path
 
 from flask import Flask, current_app, render_template
-from werkzeug.wrappers import Response
-
 log = logging.getLogger(__name__)
 
-PENDING_KEY = "webapp.mail.pending"
+SENDING_KEY = "webapp.mail.sending"
 
 
 def compose(to: str, subject: str, template: str, **context) -> EmailMessage:
@@ -39,27 +37,30 @@ def compose(to: str, subject: str, template: str, **context) -> EmailMessage:
     return message
 
 
-def send_after_response(response: Response, message: EmailMessage) -> Response:
-    """Send `message` once `response` has been delivered (its close), with this app's settings."""
-    app = current_app._get_current_object()
-    response.call_on_close(lambda: deliver(app, message))
-    return response
-
-
-def after_response(response: Response, work: Callable[[], EmailMessage | None]) -> Response:
-    """Once `response` has been delivered, run `work` in an app context of its own and send the
-    mail it makes (if any): what it costs (a database write, a render, the send) never shows in
-    the answer's time."""
+def send_in_background(make: Callable[[], EmailMessage | None]) -> None:
+    """Make a mail with `make` and send it, on a thread of its own in an app context of its own,
+    so the answer never waits for it: neither what making it costs (a link stored, a render)
+    nor the mail server. (Sending once the answer is closed would wait, under the development
+    server, until the browser lets go of its connection.)"""
     app = current_app._get_current_object()
 
     def run():
         with app.app_context():
-            message = work()
+            message = make()
         if message is not None:
             deliver(app, message)
 
-    response.call_on_close(run)
-    return response
+    thread = threading.Thread(target=run, name="mail")
+    sending = app.extensions.setdefault(SENDING_KEY, set())
+    sending.add(thread)
+    thread.start()
+
+
+def wait_until_sent(app: Flask, timeout: float = 10.0) -> None:
+    """Wait for the mails being sent (an orderly stop; tests)."""
+    for thread in list(app.extensions.get(SENDING_KEY, ())):
+        thread.join(timeout)
+        app.extensions[SENDING_KEY].discard(thread)
 
 
 def deliver(app: Flask, message: EmailMessage) -> bool:

@@ -9,7 +9,7 @@ from ..accounts import ask_to_confirm
 from ..extensions import csrf, db, limiter
 from ..forms import commit_or_report_taken
 from ..htmx import client_redirect, form_succeeded, render, render_form
-from ..mail import after_response, compose
+from ..mail import compose, send_in_background
 from ..models import CONFIRM_EMAIL, EMAIL_MAX_LENGTH, RESET_PASSWORD, AccountToken, User, UserSession, new_token
 from ..passwords import hash_password, needs_rehash, spend_verification_time, verify_password
 from ..security import configured_limit, safe_next, signed_in_user_key
@@ -169,17 +169,17 @@ def reset_address_key() -> str:
 @limiter.limit(configured_limit("RESET_RATE_LIMIT"), methods=["POST"], key_func=reset_address_key)
 def reset_password_request():
     """Mail a reset link to an address that has an account; the same answer, as fast, for any
-    address (the link is stored and mailed after the answer), so no one learns which addresses
+    address (the link is stored and mailed beside the answer), so no one learns which addresses
     have one."""
     form = ResetRequestForm()
     if not form.validate_on_submit():
         return render_form(form, "auth/reset_request.html")
     response = form_succeeded(RESET_SENT, url_for("auth.login"))
     user = User.by_email(form.email.data)
-    if user is not None:  # the link is stored and mailed after the answer: no time difference shows
+    if user is not None:  # the link is stored and mailed beside the answer: no time difference shows
         token, user_id = new_token(), user.id
         url = url_for("auth.reset_password", token=token, _external=True)
-        after_response(response, lambda: reset_link_mail(user_id, token, url))
+        send_in_background(lambda: reset_link_mail(user_id, token, url))
     return response
 
 
