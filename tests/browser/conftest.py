@@ -167,3 +167,13 @@ def send_without_javascript(page, form: str, text: str, lands_on: str):
     page.fill(f"{form} textarea[name=message]", text)
     page.click(f"{form} button[type=submit]")
     page.wait_for_url(lands_on)
+
+
+def set_tab_hidden(page, hidden: bool):
+    """Pretend the tab was hidden or shown again, as the browser tells a page."""
+    page.evaluate("""hidden => {
+        Object.defineProperty(document, 'hidden', {configurable: true, get: () => hidden});
+        Object.defineProperty(document, 'visibilityState', {configurable: true,
+                                                             get: () => hidden ? 'hidden' : 'visible'});
+        document.dispatchEvent(new Event('visibilitychange'));
+    }""", hidden)

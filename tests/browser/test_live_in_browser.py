@@ -7,7 +7,7 @@ from webapp.doorbells import EXTENSION_KEY, LocalBroker
 from webapp.models import Follow, Message, Post, User
 
 from ..conftest import seed_follow, seed_user
-from .conftest import register_and_login
+from .conftest import register_and_login, set_tab_hidden
 
 MINUTES = {"NOTIFICATION_POLL_SECONDS": 600}
 
@@ -86,6 +86,24 @@ def test_while_the_stream_is_down_the_page_polls_and_push_returns(new_page, live
     send(app, "alice", "bob", "pushed")
     expect(page.locator("#unread-badge")).to_contain_text("2", timeout=1000)
     assert len(polls) == 1  # the doorbell's fetch, no interval poll
+
+
+def test_a_hidden_tab_lets_go_of_its_stream_and_catches_up_once_shown(new_page, live_server):
+    app = live_server.app
+    seed_user(app, "alice")
+    page = new_page()
+    register_and_login(page, "bob")
+    wait_until_live(page)
+    asked = []
+    page.on("request", lambda request: "/notifications/badge" in request.url and asked.append(request.url))
+    set_tab_hidden(page, True)
+    expect(page.locator("html")).to_have_attribute("data-live", "polling")  # its stream is closed
+    send(app, "alice", "bob", "while away")
+    page.wait_for_timeout(2500)  # two and a half poll intervals (one second here)
+    assert asked == []  # hidden: no stream, no poll
+    set_tab_hidden(page, False)
+    expect(page.locator("#unread-badge")).to_contain_text("1", timeout=1000)  # caught up at once
+    wait_until_live(page)
 
 
 @pytest.mark.parametrize("live_server", [MINUTES], indirect=True)

@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 from webapp.models import utcnow
 
 from ..conftest import seed_post, seed_user
-from .conftest import no_page_load, register_and_login, send_without_javascript, stored_bodies
+from .conftest import no_page_load, register_and_login, send_without_javascript, set_tab_hidden, stored_bodies
 
 
 def send_from_the_form(page, recipient: str, text: str, click: str = "click"):
@@ -118,16 +118,8 @@ def test_the_badge_appears_when_a_message_arrives_and_clears_in_the_conversation
     expect(reader.locator("#unread-badge")).to_be_hidden()
 
 
-def set_tab_hidden(page, hidden: bool):
-    """Pretend the tab was hidden or shown again, as the browser tells a page."""
-    page.evaluate("""hidden => {
-        Object.defineProperty(document, 'hidden', {configurable: true, get: () => hidden});
-        Object.defineProperty(document, 'visibilityState', {configurable: true,
-                                                             get: () => hidden ? 'hidden' : 'visible'});
-        document.dispatchEvent(new Event('visibilitychange'));
-    }""", hidden)
-
-
+# Polling only (with the live stream, test_live_in_browser.py: a hidden tab lets go of its stream).
+@pytest.mark.parametrize("live_server", [{"LIVE_UPDATES": False}], indirect=True)
 def test_the_badge_stays_quiet_while_the_tab_is_hidden(new_page, live_server):
     page = new_page()
     register_and_login(page, "anna")
