@@ -46,6 +46,7 @@ def test_new_posts_are_announced_and_shown_without_moving_what_i_read(new_page, 
     register_and_login(page, "anna")
     seed_follow(live_server.app, "anna", "bob")
     page.goto("/")
+    expect(page.locator("html")).to_have_attribute("data-live", "open")  # as a page a person reads is
     reading = page.locator("#" + page.locator("#post-items li.post").nth(5).get_attribute("id"))
     reading.scroll_into_view_if_needed()
     page.evaluate("window.scrollBy({top: 300, behavior: 'instant'})")
