@@ -74,18 +74,25 @@
 
   var askAgain = {};
 
-  document.addEventListener("htmx:afterRequest", function (event) {
-    var id = event.detail.elt.id;
-    if (askAgain[id]) {
-      delete askAgain[id];
-      window.setTimeout(function () {
-        var poller = document.getElementById(id);  // the answer may have replaced it
-        if (poller) {
+  // Once the answer is in, the poller (by id: the answer may have replaced it, and the replaced
+  // one's events reach no one) asks again. A 204 swaps nothing (afterRequest tells); an answer
+  // that replaced the poller is seen as it settles.
+  function askAgainIfRung() {
+    window.setTimeout(function () {
+      Object.keys(askAgain).forEach(function (id) {
+        var poller = document.getElementById(id);
+        if (!poller) {
+          delete askAgain[id];
+        } else if (!poller.classList.contains("htmx-request")) {
+          delete askAgain[id];
           htmx.trigger(poller, "poll");
         }
-      }, 0);
-    }
-  });
+      });
+    }, 0);
+  }
+
+  document.addEventListener("htmx:afterRequest", askAgainIfRung);
+  document.addEventListener("htmx:afterSettle", askAgainIfRung);
 
   function catchUp() {
     document.querySelectorAll(POLLERS).forEach(function (element) {
