@@ -51,34 +51,30 @@ class ChangePasswordForm(AppForm):
             raise ValidationError("That is not your current password.")
 
 
-class ChangeEmailForm(AppForm):
+class PasswordConfirmedForm(AppForm):
+    """A change to the account that asks for `user`'s password once more (a borrowed session
+    may not make it)."""
+
+    password = PasswordField("Your password", validators=[DataRequired(), Length(max=PASSWORD_MAX_LENGTH)])
+
+    def __init__(self, user: User, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def validate_password(self, field):
+        """Only someone who knows the password may make the change."""
+        if not field.errors and not verify_password(self.user.password_hash, field.data):
+            raise ValidationError("That is not your password.")
+
+
+class ChangeEmailForm(PasswordConfirmedForm):
     """A new address (it takes effect once confirmed by the link mailed to it), with the password."""
 
     email = email_field("New e-mail address")
-    password = PasswordField("Your password", validators=[DataRequired(), Length(max=PASSWORD_MAX_LENGTH)])
     submit = SubmitField("Change address")
 
-    def __init__(self, user: User, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.user = user
 
-    def validate_password(self, field):
-        """Only someone who knows the password may move the account's address (a borrowed session may not)."""
-        if not field.errors and not verify_password(self.user.password_hash, field.data):
-            raise ValidationError("That is not your password.")
-
-
-class DeleteAccountForm(AppForm):
+class DeleteAccountForm(PasswordConfirmedForm):
     """The password, once more, before the account goes."""
 
-    password = PasswordField("Your password", validators=[DataRequired(), Length(max=PASSWORD_MAX_LENGTH)])
     submit = SubmitField("Delete my account")
-
-    def __init__(self, user: User, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.user = user
-
-    def validate_password(self, field):
-        """Only someone who knows the password may delete the account (a borrowed session may not)."""
-        if not field.errors and not verify_password(self.user.password_hash, field.data):
-            raise ValidationError("That is not your password.")
