@@ -208,13 +208,18 @@ def sql_statements(app):
     return record
 
 
+def free_port() -> int:
+    """A TCP port of 127.0.0.1 that nothing listens on right now (for a server a test starts)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 class RedisServer:
     """A Redis server of the test's own, on a free port of 127.0.0.1, that the test can stop and start."""
 
     def __init__(self):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
+        self.port = free_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self.process = None
 

@@ -3,7 +3,7 @@
 import email
 import logging
 import re
-import socket
+import threading
 import time
 from datetime import timedelta
 from email import policy
@@ -17,7 +17,7 @@ from webapp.mail import wait_until_sent
 from webapp.models import AccountToken, User, utcnow
 from webapp.security import redact_link_tokens
 
-from .conftest import PASSWORD, seed_user, soup
+from .conftest import PASSWORD, free_port, seed_user, soup
 
 NEW_PASSWORD = "a brand new password"
 LINK = re.compile(r"http://localhost/auth/reset-password/([A-Za-z0-9_-]{43})")
@@ -41,12 +41,6 @@ class Inbox:
         return self.messages
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
 def smtp():
     """A real SMTP server on a free port of 127.0.0.1, for this test."""
@@ -57,6 +51,9 @@ def smtp():
     controller.start()
     inbox.port = controller.port
     yield inbox
+    for thread in threading.enumerate():  # mail still being sent (webapp.mail) ends before its server
+        if thread.name == "mail":
+            thread.join(10)
     controller.stop()
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import PASSWORD, database_url_for, seed_user
+from .conftest import PASSWORD, database_url_for, free_port, seed_user
 
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
@@ -30,11 +30,7 @@ class AppServer:
     """gunicorn with one gevent worker on a free port, serving create_app() with `env`."""
 
     def __init__(self, env: dict, log: Path):
-        import socket
-
-        with socket.socket() as probe:
-            probe.bind((HOST, 0))
-            self.port = probe.getsockname()[1]
+        self.port = free_port()
         self.process = subprocess.Popen(
             gunicorn() + ["--worker-class", "gevent", "--workers", "1", "--bind", f"{HOST}:{self.port}",
                           "--graceful-timeout", "1", "--no-control-socket", "--error-logfile", str(log),
