@@ -4,8 +4,8 @@ under the instance folder (instance/mail/*.eml), so `make run` needs no mail ser
 can follow a link locally.
 
 A mail is made and sent beside the answer (`send_in_background`): a page never waits on a mail
-server, and a page that sends a mail to a known address answers as fast as one that sends none. Sending is bounded by MAIL_TIMEOUT_SECONDS; a failure is logged (never the address, never
-the link) and the page has said what it would say anyway.
+server, nor on what making the mail costs. Sending is bounded by MAIL_TIMEOUT_SECONDS; a failure
+is logged (never the address, never the link) and the page has said what it would say anyway.
 """
 from __future__ import annotations
 

@@ -17,8 +17,8 @@ from .forms import LoginForm, RegistrationForm, ResetPasswordForm, ResetRequestF
 from .login import sign_in, sign_out
 
 # What anyone who asks for a reset link is told, whether or not the address has an account.
-RESET_SENT = ("If an account uses that address, a link to choose a new password is on its way to it. "
-              "It works once, within an hour.")
+RESET_SENT = ("A mail is on its way to that address, with a link to choose a new password if an account "
+              "uses it. The link works once, within an hour.")
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
@@ -168,28 +168,30 @@ def reset_address_key() -> str:
 @limiter.limit(configured_limit("RESET_RATE_LIMIT"), methods=["POST"])
 @limiter.limit(configured_limit("RESET_RATE_LIMIT"), methods=["POST"], key_func=reset_address_key)
 def reset_password_request():
-    """Mail a reset link to an address that has an account; the same answer, as fast, for any
-    address (the link is stored and mailed beside the answer), so no one learns which addresses
-    have one."""
+    """Mail the address asked for: its reset link when an account uses it, else a note that none
+    does. The answer is the same, and so is the work (one mail made and sent beside the answer),
+    so neither the page nor its time tells anyone which addresses have an account."""
     form = ResetRequestForm()
     if not form.validate_on_submit():
         return render_form(form, "auth/reset_request.html")
     response = form_succeeded(RESET_SENT, url_for("auth.login"))
-    user = User.by_email(form.email.data)
-    if user is not None:  # the link is stored and mailed beside the answer: no time difference shows
-        token, user_id = new_token(), user.id
-        url = url_for("auth.reset_password", token=token, _external=True)
-        send_in_background(lambda: reset_link_mail(user_id, token, url))
+    address, token = form.email.data, new_token()
+    links = {"url": url_for("auth.reset_password", token=token, _external=True),
+             "reset_url": url_for("auth.reset_password_request", _external=True),
+             "register_url": url_for("auth.register", _external=True)}
+    send_in_background(lambda: reset_mail(address, token, **links))
     return response
 
 
-def reset_link_mail(user_id: int, token: str, url: str):
-    """Store the reset link's token for the person and make the mail that carries it."""
-    user = db.session.get(User, user_id)
-    if user is None:  # deleted meanwhile
-        return None
-    AccountToken.issue(user, RESET_PASSWORD, token=token)
-    return compose(user.email, "Choose a new password", "reset_password", user=user, url=url,
+def reset_mail(address: str, token: str, url: str, reset_url: str, register_url: str):
+    """The mail to `address`: for the account that uses it, its reset link (the token stored now);
+    otherwise a note that no account uses the address, which tells a person who typed another of
+    their addresses what to try next. Both take the same steps (see issue_to_address)."""
+    owner_id, user = AccountToken.issue_to_address(address, RESET_PASSWORD, token), User.by_email(address)
+    if user is None or user.id != owner_id:  # no account (or its address changed meanwhile)
+        return compose(address, "No Microblog account uses this address", "no_account",
+                       reset_url=reset_url, register_url=register_url)
+    return compose(address, "Choose a new password", "reset_password", user=user, url=url,
                    minutes=current_app.config["ACCOUNT_TOKEN_SECONDS"] // 60)
 
 
