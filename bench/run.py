@@ -127,9 +127,9 @@ def scenarios(port: int, seeded: Seed, reader: str, light: str) -> list[Scenario
         Scenario("people search", "/messages/new?q=pal", reader, 200, b'role="option"', htmx=True),
         Scenario("read marker post", f"{thread}/read", reader, 200, b'id="unread-badge"', htmx=True, form=marker,
                  csrf=csrf),
-        # "Forgot your password?" for an address with an account (a link stored, its mail kept
-        # beside the answer) and one without (the note that no account uses it): the answers must
-        # not tell them apart, nor their times.
+        # "Forgot your password?" for an address with an account (a link stored, its mail kept)
+        # and one without (the note that no account uses it): the answers must not tell them
+        # apart, nor their times.
         Scenario("reset request, known address", "/auth/reset-password", reader, 303, form={
             "email": seeded.reader_address}, csrf=csrf, flashes=True),
         Scenario("reset request, unknown address", "/auth/reset-password", reader, 303, form={

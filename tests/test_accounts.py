@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import update
 
 from webapp.extensions import db
-from webapp.mail import wait_until_sent
+from webapp.mail import compose, send, wait_until_sent
 from webapp.models import AccountToken, User, utcnow
 from webapp.security import redact_link_tokens
 
@@ -66,7 +66,7 @@ def mail_app(make_app, smtp):
 
 
 def ask_for_a_link(client, address):
-    """POST the reset form (the mail, if any, goes out beside the answer)."""
+    """POST the reset form (the answer comes once its mail is sent)."""
     return client.post("/auth/reset-password", data={"email": address})
 
 
@@ -122,8 +122,8 @@ def test_an_unknown_address_gets_the_same_answer_and_a_note_without_a_link(mail_
 
 
 def test_a_known_and_an_unknown_address_run_the_same_statements(app, make_user, sql_statements):
-    """The deterministic half of "as fast for any address": the request and the mail made beside
-    it run the same SQL for both (the times under load are bench/run.py's "reset request")."""
+    """The deterministic half of "as fast for any address": the request and its mail run the same
+    SQL for both (the times under load are bench/run.py's "reset request")."""
     make_user("alice")
     client, statements_of = app.test_client(), {}
     for address in ("alice@example.org", "nobody@example.org"):
@@ -219,15 +219,43 @@ def test_asking_is_rate_limited_per_address_and_per_client(make_app, smtp):
     assert ask_for_a_link(other, "someone@example.org").status_code == 303
 
 
-def test_a_mail_server_that_is_down_is_logged_without_the_address_or_link(make_app, caplog):
+def test_a_mail_server_that_is_down_is_said_on_the_form_and_logged_without_the_address_or_link(make_app, caplog):
     app = make_app(WTF_CSRF_ENABLED=False, MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port(), MAIL_TIMEOUT_SECONDS=2)
     seed_user(app, "alice")
     with caplog.at_level(logging.ERROR, logger="webapp.mail"):
         response = ask_for_a_link(app.test_client(), "alice@example.org")
-        wait_until_sent(app)
-    assert response.status_code == 303
+    assert response.status_code == 422  # the form again, its address kept, to try once more
+    page = soup(response)
+    assert "could not send the mail just now" in page.select_one(".alert-danger[role=alert]").get_text()
+    assert page.select_one("input[name=email]")["value"] == "alice@example.org"
     assert [record.getMessage() for record in caplog.records if record.name == "webapp.mail"] == [
         "a mail (Choose a new password) could not be sent: ConnectionRefusedError"]
+
+
+def test_registering_while_the_mail_server_is_down_signs_in_and_says_to_send_the_link_again(make_app):
+    app = make_app(WTF_CSRF_ENABLED=False, MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port())
+    client = app.test_client()
+    response = register(client, "carol", "carol@example.org")
+    assert response.status_code == 303 and response.headers["Location"] == "/"
+    notice = soup(client.get("/")).select_one("#alerts .alert-warning").get_text()
+    assert "could not send the confirmation link to carol@example.org" in notice and "again" in notice
+    settings = soup(client.get("/edit-profile"))  # where it can be sent again
+    assert settings.find("form", action="/auth/verify/resend") is not None
+
+
+def test_a_page_waits_for_a_mail_at_most_its_timeout_and_the_mail_goes_on(make_app, smtp):
+    app = make_app(WTF_CSRF_ENABLED=False, MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp.port, MAIL_TIMEOUT_SECONDS=0.3)
+
+    def slow_to_make():
+        time.sleep(1)
+        return compose("alice@example.org", "Slow", "no_account", reset_url="r", register_url="g")
+
+    with app.test_request_context():
+        started = time.monotonic()
+        assert send(slow_to_make) is None  # still going: not said as failed
+        assert time.monotonic() - started < 0.9
+    wait_until_sent(app)
+    assert [message["Subject"] for _, message in smtp.wait(1)] == ["Slow"]
 
 
 def test_the_embedded_default_prints_the_mail_and_keeps_it_under_instance(make_app, capsys):
@@ -260,7 +288,7 @@ CONFIRM_LINK = re.compile(r"http://localhost(/auth/verify/[A-Za-z0-9_-]{43})")
 
 
 def post_form(client, path, data):
-    """POST a form (a mail, if any, goes out beside the answer)."""
+    """POST a form."""
     return client.post(path, data=data)
 
 

@@ -2,27 +2,31 @@
 an e-mail address without telling anyone whether it already has an account here.
 
 The answer and the work are the same either way: a confirmation link is recorded for the address
-(so the person's settings show it waiting), and one mail goes out beside the answer. To a free
-address it carries the link; to an address that is another account's it goes to that owner and
-says someone tried to use it, with no link (a link for it could only fail).
+(so the person's settings show it waiting), and one mail is sent. To a free address it carries
+the link; to an address that is another account's it goes to that owner and says someone tried
+to use it, with no link (a link for it could only fail).
 """
 from flask import current_app, url_for
 from werkzeug.wrappers import Response
 
 from .extensions import db
-from .mail import compose, send_in_background
+from .htmx import form_succeeded
+from .mail import compose, send
 from .models import CONFIRM_EMAIL, AccountToken, User
 
 
-def ask_to_confirm(response: Response, user: User, address: str) -> Response:
-    """Record a confirmation link of `address` for `user` (so their settings show it waiting) and
-    mail it, or the owner's warning, beside `response`."""
+def confirmation_asked(user: User, address: str, notice: str, location: str) -> Response:
+    """Record a confirmation link of `address` for `user` (so their settings show it waiting),
+    mail it (or the owner's warning), and end the form with `notice`; or, when the mail could not
+    be sent, with a warning that says so and how to send it again."""
     token = AccountToken.issue(user, CONFIRM_EMAIL, email=address)
     links = {"url": url_for("auth.confirm_email", token=token, _external=True),
              "reset_url": url_for("auth.reset_password_request", _external=True)}
     user_id = user.id
-    send_in_background(lambda: confirmation_mail(user_id, address, **links))
-    return response
+    if send(lambda: confirmation_mail(user_id, address, **links)) is False:
+        return form_succeeded(f"We could not send the confirmation link to {address} just now. Send it again "
+                              f"from your settings in a few minutes.", location, category="warning")
+    return form_succeeded(notice, location)
 
 
 def confirmation_mail(user_id: int, address: str, url: str, reset_url: str):

@@ -83,13 +83,15 @@ def render_form(form: FlaskForm, page_template: str, fragment_template: str | No
     return render(page_template, fragment_template, status, form=form, **context)
 
 
-def form_succeeded(notice: str, location: str, fragment: Callable[[], Response] | None = None) -> Response:
+def form_succeeded(notice: str, location: str, fragment: Callable[[], Response] | None = None,
+                   category: str = "success") -> Response:
     """The end of a form that worked: htmx gets `fragment()` in place, a plain browser a flash
-    and Post/Redirect/Get (303) to `location`. Without a fragment, htmx is sent to `location`
-    too, with HX-Redirect (never a 3xx, which it would follow and swap in)."""
+    (of `category`: "warning" when part of it could not be done) and Post/Redirect/Get (303) to
+    `location`. Without a fragment, htmx is sent to `location` too, with HX-Redirect (never a
+    3xx, which it would follow and swap in)."""
     if fragment is not None and request.htmx.wants_fragment:
         return fragment()
-    flash(notice, "success")
+    flash(notice, category)
     if request.htmx:
         return client_redirect(location)
     return redirect(location, 303)

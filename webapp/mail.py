@@ -3,9 +3,9 @@
 under the instance folder (instance/mail/*.eml), so `make run` needs no mail server and a person
 can follow a link locally.
 
-A mail is made and sent beside the answer (`send_in_background`): a page never waits on a mail
-server, nor on what making the mail costs. Sending is bounded by MAIL_TIMEOUT_SECONDS; a failure
-is logged (never the address, never the link) and the page has said what it would say anyway.
+A page sends a mail with `send`, which waits for it at most MAIL_TIMEOUT_SECONDS and tells
+whether it went: a failure is logged (never the address, never the link) and the page says it,
+with what to do next; a mail still going when the wait ends goes on.
 """
 from __future__ import annotations
 
@@ -13,12 +13,13 @@ import logging
 import smtplib
 import ssl
 import threading
-from email.message import EmailMessage
 from collections.abc import Callable
+from email.message import EmailMessage
 from email.utils import make_msgid
 from pathlib import Path
 
 from flask import Flask, current_app, render_template
+
 log = logging.getLogger(__name__)
 
 SENDING_KEY = "webapp.mail.sending"
@@ -37,30 +38,45 @@ def compose(to: str, subject: str, template: str, **context) -> EmailMessage:
     return message
 
 
-def send_in_background(make: Callable[[], EmailMessage | None]) -> None:
+def send(make: Callable[[], EmailMessage]) -> bool | None:
     """Make a mail with `make` and send it, on a thread of its own in an app context of its own,
-    so the answer never waits for it: neither what making it costs (a link stored, a render)
-    nor the mail server. (Sending once the answer is closed would wait, under the development
-    server, until the browser lets go of its connection.)"""
+    waiting for it at most MAIL_TIMEOUT_SECONDS (a server that accepts a connection and then
+    stalls cannot hold the page longer). True: sent. False: it could not be made or sent (logged),
+    so the page can say so. None: still going when the wait ended; it goes on, and a failure then
+    is only logged."""
     app = current_app._get_current_object()
+    sending, outcome = app.extensions.setdefault(SENDING_KEY, set()), []
 
     def run():
-        with app.app_context():
-            message = make()
-        if message is not None:
-            deliver(app, message)
+        try:
+            outcome.append(make_and_deliver(app, make))
+        finally:
+            sending.discard(thread)
 
-    thread = threading.Thread(target=run, name="mail")
-    sending = app.extensions.setdefault(SENDING_KEY, set())
+    thread = threading.Thread(target=run, name="mail", daemon=True)
     sending.add(thread)
     thread.start()
+    thread.join(app.config["MAIL_TIMEOUT_SECONDS"])
+    return outcome[0] if outcome else None
+
+
+def make_and_deliver(app: Flask, make: Callable[[], EmailMessage]) -> bool:
+    """Make the mail (in an app context of its own: it may read and store rows) and deliver it;
+    False, logged, when either fails."""
+    try:
+        with app.app_context():
+            message = make()
+    except Exception as error:  # the edge of a thread: nothing above it would log it
+        # The class only: a database error's text would carry the statement's parameters.
+        log.error("a mail could not be made: %s", type(error).__name__)
+        return False
+    return deliver(app, message)
 
 
 def wait_until_sent(app: Flask, timeout: float = 10.0) -> None:
     """Wait for the mails being sent (an orderly stop; tests)."""
     for thread in list(app.extensions.get(SENDING_KEY, ())):
         thread.join(timeout)
-        app.extensions[SENDING_KEY].discard(thread)
 
 
 def deliver(app: Flask, message: EmailMessage) -> bool:

@@ -9,14 +9,14 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from ..conftest import PASSWORD, seed_message, seed_user
+from ..conftest import PASSWORD, free_port, seed_message, seed_user
 from .conftest import register_and_login
 
 NEW_PASSWORD = "a brand new password"
 
 
 def kept_mail(app, count: int, seconds: float = 10.0) -> list:
-    """The mails the embedded backend kept so far (it writes each once the answer is out), oldest first."""
+    """The mails the embedded backend kept so far, oldest first."""
     folder = Path(app.instance_path) / "mail"
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -66,6 +66,18 @@ def test_a_forgotten_password_is_reset_through_the_mailed_link(new_page, live_se
     expect(page.locator("h1")).to_have_text("Home")  # signed in
     phone.goto("/messages")
     expect(phone).to_have_url(re.compile(r"/auth/login"))  # every other session ended
+
+
+@pytest.mark.parametrize("live_server", [{"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": free_port()}], indirect=True)
+@pytest.mark.parametrize("javascript", [True, False])
+def test_a_mail_that_could_not_be_sent_is_said_on_the_form(new_page, live_server, javascript):
+    page = new_page(javascript=javascript)  # no mail server listens on that port
+    page.goto("/auth/reset-password")
+    page.fill("input[name=email]", "anna@example.org")
+    page.click("main button[type=submit]")
+    expect(page.locator("main [role=alert]")).to_contain_text("could not send the mail just now")
+    expect(page.locator("input[name=email]")).to_have_value("anna@example.org")
+    expect(page).to_have_url(re.compile(r"/auth/reset-password$"))
 
 
 @pytest.mark.parametrize("javascript", [True, False])

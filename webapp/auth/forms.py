@@ -9,7 +9,7 @@ from ..validators import no_control_characters, strip_whitespace
 
 class RegistrationForm(AppForm):
     """A new account: a unique name (without regard to case), an address to confirm (whether it is
-    another account's is never said here: accounts.ask_to_confirm), password twice."""
+    another account's is never said here: accounts.confirmation_asked), password twice."""
 
     username = username_field()
     email = email_field()

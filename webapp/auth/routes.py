@@ -5,11 +5,11 @@ from functools import wraps
 from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
-from ..accounts import ask_to_confirm
+from ..accounts import confirmation_asked
 from ..extensions import csrf, db, limiter
 from ..forms import commit_or_report_taken
 from ..htmx import client_redirect, form_succeeded, render, render_form
-from ..mail import compose, send_in_background
+from ..mail import compose, send
 from ..models import CONFIRM_EMAIL, EMAIL_MAX_LENGTH, RESET_PASSWORD, AccountToken, User, UserSession, new_token
 from ..passwords import hash_password, needs_rehash, spend_verification_time, verify_password
 from ..security import configured_limit, safe_next, signed_in_user_key
@@ -19,6 +19,7 @@ from .login import sign_in, sign_out
 # What anyone who asks for a reset link is told, whether or not the address has an account.
 RESET_SENT = ("A mail is on its way to that address, with a link to choose a new password if an account "
               "uses it. The link works once, within an hour.")
+MAIL_NOT_SENT = "We could not send the mail just now. Please try again in a few minutes."
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
@@ -49,7 +50,7 @@ def next_page() -> str:
 @signed_in_goes_on(lambda: url_for("posts.index"))
 def register():
     """Create an account and sign the new person in; their address waits for its confirmation
-    link (the same answer whether or not it is another account's: accounts.ask_to_confirm)."""
+    link (the same answer whether or not it is another account's: accounts.confirmation_asked)."""
     form = RegistrationForm()
     if form.validate_on_submit():
         user = User(username=form.username.data, email=User.unconfirmed_email(),
@@ -57,9 +58,8 @@ def register():
         db.session.add(user)
         if commit_or_report_taken(form):
             sign_in(user, remember=False)
-            response = form_succeeded(f"Welcome aboard! To confirm your e-mail address, follow the link we sent to "
-                                      f"{form.email.data}.", url_for("posts.index"))
-            return ask_to_confirm(response, user, form.email.data)
+            return confirmation_asked(user, form.email.data, f"Welcome aboard! To confirm your e-mail address, "
+                                      f"follow the link we sent to {form.email.data}.", url_for("posts.index"))
     return render_form(form, "auth/register.html")
 
 
@@ -82,8 +82,8 @@ def resend_confirmation():
     address = AccountToken.address_waiting(current_user)
     if address is None:
         return form_succeeded("There is no address waiting for confirmation.", url_for("users.edit_profile"))
-    response = form_succeeded(f"We sent the link to {address} again.", url_for("users.edit_profile"))
-    return ask_to_confirm(response, current_user, address)
+    return confirmation_asked(current_user, address, f"We sent the link to {address} again.",
+                              url_for("users.edit_profile"))
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -169,18 +169,20 @@ def reset_address_key() -> str:
 @limiter.limit(configured_limit("RESET_RATE_LIMIT"), methods=["POST"], key_func=reset_address_key)
 def reset_password_request():
     """Mail the address asked for: its reset link when an account uses it, else a note that none
-    does. The answer is the same, and so is the work (one mail made and sent beside the answer),
-    so neither the page nor its time tells anyone which addresses have an account."""
+    does. The answer is the same, and so is the work (one mail made and sent by the same steps),
+    so neither the page nor its time tells anyone which addresses have an account. A mail that
+    could not be sent is said on the form, which keeps the address to try again."""
     form = ResetRequestForm()
     if not form.validate_on_submit():
         return render_form(form, "auth/reset_request.html")
-    response = form_succeeded(RESET_SENT, url_for("auth.login"))
     address, token = form.email.data, new_token()
     links = {"url": url_for("auth.reset_password", token=token, _external=True),
              "reset_url": url_for("auth.reset_password_request", _external=True),
              "register_url": url_for("auth.register", _external=True)}
-    send_in_background(lambda: reset_mail(address, token, **links))
-    return response
+    if send(lambda: reset_mail(address, token, **links)) is False:
+        form.form_errors.append(MAIL_NOT_SENT)
+        return render_form(form, "auth/reset_request.html")
+    return form_succeeded(RESET_SENT, url_for("auth.login"))
 
 
 def reset_mail(address: str, token: str, url: str, reset_url: str, register_url: str):

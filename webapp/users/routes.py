@@ -2,7 +2,7 @@
 from flask import Blueprint, Response, abort, current_app, session, url_for
 from flask_login import current_user, login_required, logout_user
 
-from ..accounts import ask_to_confirm
+from ..accounts import confirmation_asked
 from ..activity import passive
 from ..extensions import limiter
 from ..forms import commit_or_report_taken
@@ -107,13 +107,13 @@ def edit_profile():
 @limiter.limit(configured_limit("LOGIN_RATE_LIMIT"))
 def change_email():
     """Give a new address, with one's password: it takes effect once confirmed by the link mailed
-    to it (the same answer whether or not it is another account's: accounts.ask_to_confirm)."""
+    to it (the same answer whether or not it is another account's: accounts.confirmation_asked)."""
     email_form = ChangeEmailForm(current_user)
     if not email_form.validate_on_submit():
         return render_settings(email_form=email_form)
-    response = form_succeeded(f"To make {email_form.email.data} your address, follow the link we sent to it.",
+    address = email_form.email.data
+    return confirmation_asked(current_user, address, f"To make {address} your address, follow the link we sent to it.",
                               url_for("users.edit_profile"))
-    return ask_to_confirm(response, current_user, email_form.email.data)
 
 
 @bp.post("/edit-profile/password")
