@@ -4,8 +4,9 @@ from sqlalchemy import func, select
 
 from webapp.extensions import db
 from webapp.models import Comment, Post, User
+from webapp.models.accounts import release_name
 
-from .conftest import HTMX, is_fragment, seed_post, seed_user, soup
+from .conftest import HTMX, PASSWORD, is_fragment, seed_post, seed_user, soup
 
 
 def comment_bodies(page) -> list[str]:
@@ -162,6 +163,46 @@ def test_mentions_are_linked_after_escaping(client, app, post_id, text):
         for body in page.select(".body-text"):
             assert body.select("script, b, a:not(.mention)") == [], body
             assert body.get_text().replace("\n", "") in (text, "Bread, again"), body
+
+
+@pytest.mark.parametrize("bob_does, still_linked", [("renames", False), ("deletes", False),
+                                                    ("changes case", True)])
+def test_a_name_given_up_is_no_longer_a_link_where_it_was_mentioned(client, app, alice, make_user, bob_does,
+                                                                     still_linked):
+    make_user("carol")
+    carols_post = seed_post(app, "carol", "Soup tonight")
+    client.post("/", data={"post": "Lunch with @Bob and @carol"})
+    client.post(f"/post/{carols_post}", data={"comment": "@bob, @carol says hi"})
+    bob = app.test_client()
+    bob.post("/auth/login", data={"username": "bob", "password": PASSWORD})
+    if bob_does == "deletes":
+        assert bob.post("/delete-account", data={"password": PASSWORD}).status_code == 303
+    else:
+        new_name = "robert" if bob_does == "renames" else "BoB"
+        assert bob.post("/edit-profile", data={"username": new_name, "about_me": ""}).status_code == 303
+    if not still_linked:  # a newcomer takes the name
+        assert app.test_client().post("/auth/register", data={
+            "username": "BOB", "email": "new@example.org", "password": PASSWORD, "password2": PASSWORD,
+        }).status_code == 303
+    bobs = [("/user/Bob", "@Bob")] if still_linked else []
+    assert mention_links(soup(client.get("/"))) == bobs + [("/user/carol", "@carol")]
+    bobs = [("/user/bob", "@bob")] if still_linked else []
+    assert mention_links(soup(client.get(f"/post/{carols_post}"))) == bobs + [("/user/carol", "@carol")]
+    assert "Lunch with @Bob and @carol" in soup(client.get("/")).select_one(".body-text").get_text()
+
+
+def test_releasing_a_name_leaves_names_it_matches_only_as_a_pattern(app, make_user):
+    for name in ("ann", "a_b", "axb", "a_bc"):
+        make_user(name)
+    with app.app_context():
+        stored = select(Post.mentions).where(Post.id == Post.publish(User.by_username("ann"), "@a_b @axb @a_bc").id)
+        release_name("a_b")
+        db.session.commit()
+        assert db.session.scalar(stored) == "a_bc axb"
+        release_name("a_bc")
+        release_name("axb")
+        db.session.commit()
+        assert db.session.scalar(stored) is None
 
 
 def test_a_post_that_mentions_stores_the_names_that_were_people(app, alice, make_user):

@@ -52,7 +52,7 @@ from .sessions import (
 )
 from .tokens import CONFIRM_EMAIL, RESET_PASSWORD, AccountToken
 from .users import User, is_tombstone_name, named, user_named
-from .accounts import delete_account
+from .accounts import delete_account, update_profile
 
 __all__ = [
     "ABOUT_ME_MAX_LENGTH", "BODY_MAX_LENGTH", "EMAIL_MAX_LENGTH", "PASSWORD_MAX_LENGTH", "PASSWORD_MIN_LENGTH",
@@ -63,5 +63,5 @@ __all__ = [
     "describe_user_agent", "live_session", "live_session_user", "navbar_counts", "viewer_new_posts", "token_digest", "viewer_and_card", "viewer_unread",
     "User", "named", "user_named", "Comment", "comments_keyset", "Follow", "followers_keyset", "following_keyset",
     "home_keyset", "KINDS", "Notification", "NotificationGroup", "groups_keyset", "notification_sum",
-    "AccountToken", "CONFIRM_EMAIL", "RESET_PASSWORD", "delete_account", "is_tombstone_name",
+    "AccountToken", "CONFIRM_EMAIL", "RESET_PASSWORD", "delete_account", "update_profile", "is_tombstone_name",
 ]

@@ -1,4 +1,6 @@
-"""Leaving: deleting an account, and what stays of it (the other side of its conversations)."""
+"""What changes to an account reach beyond its row: a name given up (renamed, or the account
+deleted) stops being a link where it was @mentioned; deleting an account, and what stays of it
+(the other side of its conversations)."""
 from __future__ import annotations
 
 from flask import current_app
@@ -15,14 +17,35 @@ from .tokens import AccountToken
 from .users import User
 
 
+def update_profile(user: User, username: str, about_me: str) -> None:
+    """Change the name and 'about me'; a name given up is released (release_name). The caller
+    commits, to report a name taken meanwhile (and then nothing of it happened)."""
+    if username.lower() != user.username.lower():
+        release_name(user.username)
+    user.username, user.about_me = username, about_me
+
+
+def release_name(name: str) -> None:
+    """`name` stops being a link in the posts and comments that @mentioned it, so whoever takes the
+    name next is not linked by words written to someone else: one UPDATE per table, on the
+    stored mentions (lowercased, space-separated; mentions.py). The caller commits."""
+    key = f" {name.lower()} "
+    for model in (Post, Comment):
+        padded = " " + model.mentions + " "
+        db.session.execute(update(model).where(padded.contains(key, autoescape=True))
+                           .values(mentions=func.nullif(func.trim(func.replace(padded, key, " ")), ""))
+                           .execution_options(synchronize_session=False))
+
+
 def delete_account(user: User) -> None:
     """Delete `user`'s account in one transaction: their posts (with the comments on them), their
     comments, follows, notifications (to them, and those they caused, whose groups are counted
     again), sessions and links. Every count they were part of is kept exact (followers, following,
     comments). Their messages stay in the other side's conversations: the user row stays as a
     tombstone named `deleted-<id>` (a name no one can take), with no address, no password and
-    no profile; their name is free again."""
+    no profile; their name is free again, and no longer a link where it was mentioned."""
     uid = user.id
+    release_name(user.username)
     db.session.execute(update(User).where(User.id.in_(select(Follow.followed_id).where(Follow.follower_id == uid)))
                        .values(follower_count=User.follower_count - 1).execution_options(synchronize_session=False))
     db.session.execute(update(User).where(User.id.in_(select(Follow.follower_id).where(Follow.followed_id == uid)))

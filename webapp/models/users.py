@@ -124,11 +124,6 @@ class User(UserMixin, db.Model):
         """The user whose confirmed e-mail address this is (stored lowercased)."""
         return db.session.scalar(select(cls).where(cls.email == email.strip().lower()))
 
-    def update_profile(self, username: str, about_me: str) -> None:
-        """Change the name and 'about me' (the caller commits, to report a name taken meanwhile)."""
-        self.username = username
-        self.about_me = about_me
-
     @classmethod
     def mentioned_in(cls, text: str, author: User) -> tuple[str | None, list[int]]:
         """The @names in `text` that are people: as stored with the text for its links (lowercased,

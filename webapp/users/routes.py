@@ -16,6 +16,7 @@ from ..models import (
     UserSession,
     delete_account,
     is_tombstone_name,
+    update_profile,
     viewer_and_card,
 )
 from ..pagination import paginate
@@ -95,7 +96,7 @@ def edit_profile():
     """Change one's username and 'about me' (Post/Redirect/Get)."""
     form = EditProfileForm(current_user.username, obj=current_user)
     if form.validate_on_submit():
-        current_user.update_profile(form.username.data, form.about_me.data)
+        update_profile(current_user, form.username.data, form.about_me.data)
         if commit_or_report_taken(form):
             location = url_for("users.profile", username=current_user.username)
             return form_succeeded("Your changes have been saved.", location)
