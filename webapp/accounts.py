@@ -6,6 +6,8 @@ The answer and the work are the same either way: a confirmation link is recorded
 the link; to an address that is another account's it goes to that owner and says someone tried
 to use it, with no link (a link for it could only fail).
 """
+from email.message import EmailMessage
+
 from flask import current_app, url_for
 from werkzeug.wrappers import Response
 
@@ -29,7 +31,7 @@ def confirmation_asked(user: User, address: str, notice: str, location: str) -> 
     return form_succeeded(notice, location)
 
 
-def confirmation_mail(user_id: int, address: str, url: str, reset_url: str):
+def confirmation_mail(user_id: int, address: str, url: str, reset_url: str) -> EmailMessage:
     """The mail to `address`: its confirmation link, or, when it is another account's, a note
     to that owner (with no link: one could only fail)."""
     user, owner = db.session.get(User, user_id), User.by_email(address)

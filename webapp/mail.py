@@ -53,7 +53,7 @@ def send(make: Callable[[], EmailMessage]) -> bool | None:
         finally:
             sending.discard(thread)
 
-    thread = threading.Thread(target=run, name="mail", daemon=True)
+    thread = threading.Thread(target=run, name="mail")
     sending.add(thread)
     thread.start()
     thread.join(app.config["MAIL_TIMEOUT_SECONDS"])

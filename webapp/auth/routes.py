@@ -1,5 +1,6 @@
 """Register, confirm an address, log in, log out, where you're signed in, and a forgotten password."""
 from collections.abc import Callable
+from email.message import EmailMessage
 from functools import wraps
 
 from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
@@ -185,7 +186,7 @@ def reset_password_request():
     return form_succeeded(RESET_SENT, url_for("auth.login"))
 
 
-def reset_mail(address: str, token: str, url: str, reset_url: str, register_url: str):
+def reset_mail(address: str, token: str, url: str, reset_url: str, register_url: str) -> EmailMessage:
     """The mail to `address`: for the account that uses it, its reset link (the token stored now);
     otherwise a note that no account uses the address, which tells a person who typed another of
     their addresses what to try next. Both take the same steps (see issue_to_address)."""
