@@ -3,8 +3,11 @@
 Every run takes them (into a temporary folder) and checks what they show; `make screenshots`
 writes them over static/screenshots/ (SCREENSHOTS_DIR).
 """
+import email
 import os
 import pathlib
+import re
+from email import policy
 
 from playwright.sync_api import expect
 
@@ -27,6 +30,13 @@ def sign_in_as_alice(page) -> None:
     page.fill("input[name=password]", DEMO_PASSWORD)
     page.click("main button[type=submit]")
     page.wait_for_url(lambda url: "/auth/login" not in url)
+
+
+def reset_link_kept(app) -> str:
+    """The path of the reset link in the one mail the embedded backend kept."""
+    [kept] = (pathlib.Path(app.instance_path) / "mail").glob("*.eml")
+    message = email.message_from_bytes(kept.read_bytes(), policy=policy.default)
+    return re.search(r"http://[^/\s]+(/auth/reset-password/\S+)", message.get_body(("plain",)).get_content()).group(1)
 
 
 def test_readme_screenshots(browser, live_server, tmp_path):
@@ -92,6 +102,13 @@ def test_readme_screenshots(browser, live_server, tmp_path):
         stranger.click("text=Forgot your password?")
         stranger.fill("input[name=email]", "alice@example.com")
         shot(stranger, folder, "phone-forgot-password")
+        stranger.click("main button[type=submit]")
+        expect(stranger.locator("#alerts")).to_contain_text("on its way")
+        stranger.goto(reset_link_kept(live_server.app))
+        stranger.fill("input[name=password]", "a brand new password")
+        stranger.fill("input[name=password2]", "a brand new password")
+        expect(stranger.locator("h1")).to_have_text("Choose a new password")
+        shot(stranger, folder, "phone-new-password")
     finally:
         desktop.close()
         phone.close()
