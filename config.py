@@ -84,6 +84,11 @@ class Config:
     # Behind a reverse proxy: how many proxies' X-Forwarded-* headers to trust (0: none), so that
     # rate limits count real client addresses and the app knows its public host and scheme.
     TRUSTED_PROXY_COUNT = 0
+    # The host names this app answers to (Flask checks every request's Host, or X-Forwarded-Host
+    # behind a trusted proxy, against them: 400 otherwise). Links in mails are built on the
+    # request's host, so a forged one must never get that far: a reset link on someone else's
+    # host would hand them its token. A name with a leading dot admits its subdomains.
+    TRUSTED_HOSTS = ["localhost", "127.0.0.1"]
 
     # Argon2id, above OWASP's minimum (19 MiB, 2 iterations, 1 lane).
     ARGON2_TIME_COST = 3
@@ -161,6 +166,7 @@ ENVIRONMENT = {
     # Secure cookies go together: the session's and the remember-me one.
     "SESSION_COOKIE_SECURE": ["SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"],
     "TRUSTED_PROXY_COUNT": ["TRUSTED_PROXY_COUNT"],
+    "TRUSTED_HOSTS": ["TRUSTED_HOSTS"],
     "MAX_CONTENT_LENGTH": ["MAX_CONTENT_LENGTH"],
     "ARGON2_TIME_COST": ["ARGON2_TIME_COST"],
     "ARGON2_MEMORY_KIB": ["ARGON2_MEMORY_KIB"],
@@ -190,6 +196,8 @@ NO = {"0", "false", "no", "off"}
 def parse_setting(name: str, text: str, default):
     """Read one variable's text as the type of its default; a clear error for a wrong value."""
     text = text.strip()
+    if isinstance(default, list):  # comma-separated
+        return [item.strip() for item in text.split(",") if item.strip()]
     if isinstance(default, bool):
         if text.lower() not in YES | NO:
             raise ValueError(f"{name} must be one of {sorted(YES | NO)}, not {text!r}")

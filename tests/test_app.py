@@ -59,6 +59,11 @@ def test_unset_or_empty_variables_keep_their_defaults():
     assert from_environment({"POSTS_PER_PAGE": "", "SECRET_KEY": "  "}) == {}
 
 
+def test_a_list_is_read_comma_separated():
+    assert from_environment({"TRUSTED_HOSTS": " microblog.example, .example.org ,"}) == {
+        "TRUSTED_HOSTS": ["microblog.example", ".example.org"]}
+
+
 @pytest.mark.parametrize(("name", "value"), [("POSTS_PER_PAGE", "ten"), ("RATELIMIT_ENABLED", "maybe")])
 def test_a_malformed_variable_is_a_clear_error_at_startup(name, value):
     with pytest.raises(ValueError, match=name):

@@ -1,8 +1,10 @@
 """The security baseline: CSRF, headers, a strict CSP, cookies, vendored assets."""
 import hashlib
 import json
+import logging
 import os
 import re
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -10,7 +12,7 @@ from sqlalchemy import func, select
 from webapp.extensions import db
 from webapp.models import Message, Post
 
-from .conftest import HTMX, PASSWORD, soup
+from .conftest import HTMX, PASSWORD, seed_user, soup
 
 PROJECT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -120,6 +122,30 @@ def test_production_cookies_are_secure(make_app):
     login = client.post("/auth/login", data={"username": "sam", "password": PASSWORD, "remember_me": "y"})
     cookies = login.headers.getlist("Set-Cookie")
     assert any(c.startswith("remember_token=") and "Secure" in c for c in cookies), cookies
+
+
+def test_a_host_this_app_does_not_answer_to_gets_a_plain_400_and_no_mail(make_app, caplog):
+    """A forged Host must never reach a link in a mail: a reset link on someone else's host would
+    hand them its token (TRUSTED_HOSTS)."""
+    app = make_app(WTF_CSRF_ENABLED=False)
+    seed_user(app, "alice")
+    client = app.test_client()
+    for path, headers in (("/auth/reset-password", {}), ("/auth/reset-password", HTMX),
+                          ("/notifications/badge?shown=0", HTMX)):
+        with caplog.at_level(logging.WARNING, logger="webapp.errors"):
+            response = client.post(path, data={"email": "alice@example.org"},
+                                   headers={"Host": "evil.example", **headers})
+        assert response.status_code == 400 and response.mimetype == "text/plain"
+        assert response.text == "This site does not answer to that address.\n"
+        assert "Content-Security-Policy" in response.headers  # the security headers still go out
+    assert "not trusted" in caplog.text
+    assert not (Path(app.instance_path) / "mail").exists()  # nothing was mailed
+
+    trusted = client.post("/auth/reset-password", data={"email": "alice@example.org"},
+                          headers={"Host": "127.0.0.1:5000"})
+    assert trusted.status_code == 303
+    [kept] = (Path(app.instance_path) / "mail").glob("*.eml")
+    assert "http://127.0.0.1:5000/auth/reset-password/" in kept.read_text()
 
 
 def test_passwords_are_hashed_with_argon2id_at_owasp_strength_by_default():

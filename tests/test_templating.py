@@ -16,6 +16,7 @@ def test_remembered_urls_are_the_urls_url_for_builds(app):
 
 
 def test_external_and_anchored_urls_are_built_every_time(app):
+    app.config["TRUSTED_HOSTS"] = ["example.test"]
     with app.test_request_context("/", base_url="http://example.test/"):
         assert render_template_string("{{ url_for('posts.index', _external=True) }}") == "http://example.test/"
         assert render_template_string("{{ url_for('posts.index', _anchor='top') }}") == "/#top"

@@ -1,14 +1,18 @@
 """Error pages and fragments: a clear message for people, never a stack trace."""
+import logging
+
 from flask import Flask, g, make_response, render_template, request
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
 from .activity import is_passive_request
 from .extensions import db, login_manager
 from .htmx import reswap, retarget, vary_on_htmx
+
+log = logging.getLogger(__name__)
 
 TITLES = {400: "Bad request", 403: "Forbidden", 404: "Not found", 405: "Not allowed", 413: "Too large",
           415: "Not a form", 429: "Slow down", 500: "Server error", 503: "Try again in a moment"}
@@ -50,6 +54,14 @@ def handle_http_error(error: HTTPException):
 def handle_rate_limit(error: RateLimitExceeded):
     """Too many attempts: say so plainly (the limiter's own text is "3 per 1 minute")."""
     return error_response(429, MESSAGES[429])
+
+
+def handle_untrusted_host(error: SecurityError):
+    """A Host this app does not answer to (TRUSTED_HOSTS): a plain-text 400 (no page: without a
+    trusted host no URL can be built), and a line in the log for whoever deploys the app under a
+    name they forgot to list."""
+    log.warning("a request for a host not in TRUSTED_HOSTS: %s", error.description)
+    return make_response(("This site does not answer to that address.\n", 400, {"Content-Type": "text/plain"}))
 
 
 def handle_csrf_error(error: CSRFError):
@@ -96,6 +108,7 @@ def is_unreachable(error: SQLAlchemyError) -> bool:
 def init_app(app: Flask) -> None:
     """Route every error through the page-or-fragment error renderer."""
     app.register_error_handler(CSRFError, handle_csrf_error)
+    app.register_error_handler(SecurityError, handle_untrusted_host)
     app.register_error_handler(RateLimitExceeded, handle_rate_limit)
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(InternalServerError, handle_internal_error)

@@ -4,8 +4,9 @@ under the instance folder (instance/mail/*.eml), so `make run` needs no mail ser
 can follow a link locally.
 
 A page sends a mail with `send`, which waits for it at most MAIL_TIMEOUT_SECONDS and tells
-whether it went: a failure is logged (never the address, never the link) and the page says it,
-with what to do next; a mail still going when the wait ends goes on.
+whether it went: a failure is logged (the error's class: never the address, the link or which
+mail it was) and the page says it, with what to do next; a mail still going when the wait ends
+goes on.
 """
 from __future__ import annotations
 
@@ -62,15 +63,17 @@ def send(make: Callable[[], EmailMessage]) -> bool | None:
 
 def make_and_deliver(app: Flask, make: Callable[[], EmailMessage]) -> bool:
     """Make the mail (in an app context of its own: it may read and store rows) and deliver it;
-    False, logged, when either fails."""
+    False when either fails, logged with the error's class only: its text may carry an address
+    or a statement's parameters, and which mail it was (its subject) would say whether an
+    address has an account."""
     try:
         with app.app_context():
             message = make()
+        deliver(app, message)
     except Exception as error:  # the edge of a thread: nothing above it would log it
-        # The class only: a database error's text would carry the statement's parameters.
-        log.error("a mail could not be made: %s", type(error).__name__)
+        log.error("a mail could not be sent: %s", type(error).__name__)
         return False
-    return deliver(app, message)
+    return True
 
 
 def wait_until_sent(app: Flask, timeout: float = 10.0) -> None:
@@ -79,17 +82,12 @@ def wait_until_sent(app: Flask, timeout: float = 10.0) -> None:
         thread.join(timeout)
 
 
-def deliver(app: Flask, message: EmailMessage) -> bool:
-    """Send now through the configured way; False (and a log line without its address) on failure."""
-    try:
-        if app.config["MAIL_SERVER"]:
-            send_smtp(app.config, message)
-        else:
-            keep_locally(app, message)
-        return True
-    except (OSError, smtplib.SMTPException) as error:
-        log.error("a mail (%s) could not be sent: %s", message["Subject"], type(error).__name__)
-        return False
+def deliver(app: Flask, message: EmailMessage) -> None:
+    """Send now through the configured way (raises what the way raises)."""
+    if app.config["MAIL_SERVER"]:
+        send_smtp(app.config, message)
+    else:
+        keep_locally(app, message)
 
 
 def send_smtp(config, message: EmailMessage) -> None:

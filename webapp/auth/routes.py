@@ -165,9 +165,16 @@ def reset_address_key() -> str:
     return "reset:" + request.form.get("email", "").strip().lower()[:EMAIL_MAX_LENGTH]
 
 
+def mail_went(response) -> bool:
+    """Whether a form that mails counts against its limit: only once its mail went (or is on its
+    way), so a person who meets a mail server that is down can try again."""
+    return response.status_code < 400
+
+
 @bp.route("/reset-password", methods=["GET", "POST"])
-@limiter.limit(configured_limit("RESET_RATE_LIMIT"), methods=["POST"])
-@limiter.limit(configured_limit("RESET_RATE_LIMIT"), methods=["POST"], key_func=reset_address_key)
+@limiter.limit(configured_limit("RESET_RATE_LIMIT"), methods=["POST"], deduct_when=mail_went)
+@limiter.limit(configured_limit("RESET_RATE_LIMIT"), methods=["POST"], key_func=reset_address_key,
+               deduct_when=mail_went)
 def reset_password_request():
     """Mail the address asked for: its reset link when an account uses it, else a note that none
     does. The answer is the same, and so is the work (one mail made and sent by the same steps),

@@ -52,8 +52,8 @@ class AccountToken(db.Model):
     def issue_to_address(cls, address: str, purpose: str, token: str) -> int | None:
         """Store `token` (its digest; committed) for the account whose confirmed address is
         `address`, and return that account's id; None, with nothing stored, when no account uses
-        it. One statement either way, so an address with an account costs what one without costs:
-        a reset request's time must not tell them apart."""
+        it. One statement either way (a reset request's time must not tell them apart): what
+        differs is only the row written, about a tenth of a reset's cost (bench/README.md)."""
         owner = select(User.id, literal(purpose), literal(token_digest(token)), literal(utcnow(), UTCDateTime)) \
             .where(User.email == address)
         stored = insert(cls).from_select(["user_id", "purpose", "token_hash", "created_at"], owner)
