@@ -3,11 +3,15 @@
 Chromium is found at CHROMIUM_PATH, else as `chromium` on the PATH. Without it these tests
 skip with the reason, except under CI (CI=true), where a browser test that cannot run fails.
 """
+import email
 import os
 import re
 import shutil
 import threading
+import time
 from contextlib import contextmanager
+from email import policy
+from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
@@ -177,3 +181,21 @@ def set_tab_hidden(page, hidden: bool):
                                                              get: () => hidden ? 'hidden' : 'visible'});
         document.dispatchEvent(new Event('visibilitychange'));
     }""", hidden)
+
+
+def kept_mail(app, count: int, seconds: float = 10.0) -> list:
+    """The mails the embedded backend kept so far, oldest first."""
+    folder = Path(app.instance_path) / "mail"
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        files = sorted(folder.glob("*.eml"), key=lambda path: path.stat().st_mtime) if folder.exists() else []
+        if len(files) >= count:
+            return [email.message_from_bytes(path.read_bytes(), policy=policy.default) for path in files]
+        time.sleep(0.05)
+    raise AssertionError(f"fewer than {count} mails kept")
+
+
+def link_in(message, path: str) -> str:
+    """The path of the link under `path` in a kept mail's plain text (its host is the server's)."""
+    text = message.get_body(("plain",)).get_content()
+    return re.search(rf"http://[^/\s]+({path}/[A-Za-z0-9_-]{{43}})", text).group(1)

@@ -1,35 +1,14 @@
 """Accounts in Chromium, with JavaScript on and off: registering signs in, a forgotten password is
 reset through the link the embedded mail backend keeps under instance/mail/, an account is deleted."""
-import email
 import re
-import time
-from email import policy
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
 from ..conftest import PASSWORD, free_port, seed_message, seed_user
-from .conftest import register_and_login
+from .conftest import kept_mail, link_in, register_and_login
 
 NEW_PASSWORD = "a brand new password"
-
-
-def kept_mail(app, count: int, seconds: float = 10.0) -> list:
-    """The mails the embedded backend kept so far, oldest first."""
-    folder = Path(app.instance_path) / "mail"
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        files = sorted(folder.glob("*.eml"), key=lambda path: path.stat().st_mtime) if folder.exists() else []
-        if len(files) >= count:
-            return [email.message_from_bytes(path.read_bytes(), policy=policy.default) for path in files]
-        time.sleep(0.05)
-    raise AssertionError(f"fewer than {count} mails kept")
-
-
-def link_in(message, path: str) -> str:
-    text = message.get_body(("plain",)).get_content()
-    return re.search(rf"http://[^/\s]+({path}/[A-Za-z0-9_-]{{43}})", text).group(1)
 
 
 @pytest.mark.parametrize("javascript", [True, False])

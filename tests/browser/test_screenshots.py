@@ -3,15 +3,14 @@
 Every run takes them (into a temporary folder) and checks what they show; `make screenshots`
 writes them over static/screenshots/ (SCREENSHOTS_DIR).
 """
-import email
 import os
 import pathlib
-import re
-from email import policy
 
 from playwright.sync_api import expect
 
 from webapp.cli import DEMO_PASSWORD, seed_demo_data
+
+from .conftest import kept_mail, link_in
 
 DESKTOP = {"width": 1100, "height": 700}
 PHONE = {"width": 390, "height": 844}
@@ -30,13 +29,6 @@ def sign_in_as_alice(page) -> None:
     page.fill("input[name=password]", DEMO_PASSWORD)
     page.click("main button[type=submit]")
     page.wait_for_url(lambda url: "/auth/login" not in url)
-
-
-def reset_link_kept(app) -> str:
-    """The path of the reset link in the one mail the embedded backend kept."""
-    [kept] = (pathlib.Path(app.instance_path) / "mail").glob("*.eml")
-    message = email.message_from_bytes(kept.read_bytes(), policy=policy.default)
-    return re.search(r"http://[^/\s]+(/auth/reset-password/\S+)", message.get_body(("plain",)).get_content()).group(1)
 
 
 def test_readme_screenshots(browser, live_server, tmp_path):
@@ -104,7 +96,7 @@ def test_readme_screenshots(browser, live_server, tmp_path):
         shot(stranger, folder, "phone-forgot-password")
         stranger.click("main button[type=submit]")
         expect(stranger.locator("#alerts")).to_contain_text("on its way")
-        stranger.goto(reset_link_kept(live_server.app))
+        stranger.goto(link_in(kept_mail(live_server.app, 1)[0], "/auth/reset-password"))
         stranger.fill("input[name=password]", "a brand new password")
         stranger.fill("input[name=password2]", "a brand new password")
         expect(stranger.locator("h1")).to_have_text("Choose a new password")
